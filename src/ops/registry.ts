@@ -1,0 +1,100 @@
+// The op registry: every op is declared once, here or in a family file beside it, with its meta
+// function (shapes, dtypes, validation), eager CPU kernel, gradient formula and optional
+// decomposition. Nothing else in kiln restates an op's rules.
+import type { DType } from "../core/dtype.js";
+import { KilnError } from "../core/errors.js";
+import type { Tensor } from "../core/tensor.js";
+import type { ScalarExpr } from "./pointwise-kernel.js";
+
+/** Output metadata computed by a meta function. */
+export interface OutputMeta {
+  shape: number[];
+  dtype: DType;
+  /** For view ops: strides and offset into the storage of input 0. */
+  view?: { strides: number[]; offset: number };
+}
+
+/** What a gradient formula may use: saved inputs and outputs, attributes, which grads are needed. */
+export interface GradContext<A> {
+  readonly attrs: A;
+  /** Input i as saved at forward time; throws if it was modified in place since. */
+  input(i: number): Tensor;
+  /** Output i as saved at forward time; throws if it was modified in place since. */
+  output(i: number): Tensor;
+  /** Shape and dtype of input i (always available, never version-checked). */
+  inputShape(i: number): readonly number[];
+  inputDType(i: number): DType;
+  /** Whether input i needs a gradient; formulas may skip work for the others. */
+  needsInputGrad(i: number): boolean;
+}
+
+/** Gradient formula: one gradient (or null) per input, written with tensor ops so it is traceable. */
+export type GradFormula<A> = (ctx: GradContext<A>, gradOutputs: (Tensor | null)[]) => (Tensor | null)[];
+
+/** How the compiler's code generator may treat an op. */
+export type OpKind =
+  | "pointwise"
+  | "reduction"
+  | "view"
+  | "matmul"
+  | "creation"
+  | "random"
+  | "index"
+  | "shape"
+  | "composite"
+  | "other";
+
+export interface OpDef<A extends object = object> {
+  readonly name: string;
+  readonly kind: OpKind;
+  /** Validates inputs and attributes (PyTorch's messages) and gives each output's metadata. */
+  meta(inputs: readonly Tensor[], attrs: A): OutputMeta[];
+  /**
+   * Eager CPU kernel on concrete inputs. Writes into `outs` (allocated from the meta, contiguous,
+   * possibly aliasing input 0 for in-place ops) or, for data-dependent shapes, returns new outputs.
+   * View ops and composites have none.
+   */
+  kernel?(inputs: readonly Tensor[], attrs: A, outs: Tensor[]): Tensor[] | void;
+  /** A composite runs as other ops (autograd flows through them); it needs no kernel or grad. */
+  composite?(inputs: readonly Tensor[], attrs: A): Tensor[];
+  /** The gradient formula, or a statement that the op is not differentiable. */
+  readonly grad: GradFormula<A> | "nondifferentiable" | "composite";
+  /** For pointwise ops: the scalar expression the eager kernel and code generators are built from. */
+  readonly pointwise?: ScalarExpr<A>;
+  /** Primitive form for code generators, written with ops. */
+  decompose?(inputs: readonly Tensor[], attrs: A): Tensor[];
+  /** Output shape depends on input values (nonzero, masked select): a graph break when traced. */
+  readonly dataDependentShape?: boolean;
+  /** Attributes that change every call (random seeds and offsets): graph inputs, not constants. */
+  readonly runtimeAttrs?: readonly (keyof A & string)[];
+}
+
+/** Type-erased entry as the registry stores it; the attribute type is only known by its definer. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyOpDef = OpDef<any>;
+
+const registry = new Map<string, AnyOpDef>();
+
+/** Declares an op. Its name must be unique. */
+export function defineOp<A extends object>(def: OpDef<A>): OpDef<A> {
+  if (registry.has(def.name)) throw new KilnError(`kiln internal error: op "${def.name}" is defined twice`);
+  if (!def.kernel && !def.composite && def.kind !== "view") {
+    throw new KilnError(`kiln internal error: op "${def.name}" has neither a kernel nor a composite`);
+  }
+  registry.set(def.name, def as AnyOpDef);
+  return def;
+}
+
+export function getOp(name: string): AnyOpDef {
+  const def = registry.get(name);
+  if (!def) throw new KilnError(`kiln internal error: unknown op "${name}"`);
+  return def;
+}
+
+export function hasOp(name: string): boolean {
+  return registry.has(name);
+}
+
+export function allOps(): AnyOpDef[] {
+  return [...registry.values()];
+}

@@ -1,0 +1,34 @@
+// Meta-function building blocks shared by op families: dtype checks, broadcasting, promotion.
+import { type DType, isFloating, resultType, torchTypeName } from "../core/dtype.js";
+import { DTypeError } from "../core/errors.js";
+import { broadcastAll } from "../core/shape.js";
+import type { Tensor } from "../core/tensor.js";
+import { promotionOperand } from "../dispatch/operands.js";
+import type { OutputMeta } from "./registry.js";
+
+/** The dtype of a float-valued result: floats keep theirs, integers and bools give float32. */
+export function floatResult(dtype: DType): DType {
+  return isFloating(dtype) ? dtype : "float32";
+}
+
+/** PyTorch's type promotion over op inputs (wrapped numbers count as scalars). */
+export function promote(inputs: readonly Tensor[]): DType {
+  return resultType(...inputs.map(promotionOperand));
+}
+
+/** Output meta of an elementwise op: broadcast shape with the given dtype. */
+export function elementwiseMeta(inputs: readonly Tensor[], dtype: DType): OutputMeta[] {
+  return [{ shape: broadcastAll(inputs.map((t) => t.shape)), dtype }];
+}
+
+export function requireFloat(op: string, t: Tensor): void {
+  if (!isFloating(t.dtype)) {
+    throw new DTypeError(`${op}(): expected a floating point tensor, but got ${torchTypeName(t.dtype)}`);
+  }
+}
+
+export function rejectBool(op: string, t: Tensor): void {
+  if (t.dtype === "bool") {
+    throw new DTypeError(`${op}(): is not implemented for Bool tensors`);
+  }
+}
