@@ -29,14 +29,15 @@ function materialize(meta: OutputMeta, viewOf: Tensor | undefined): Tensor {
   return new Tensor(Storage.allocate(meta.dtype, numelOf(meta.shape)), meta.shape, contiguousStrides(meta.shape), 0, meta.dtype);
 }
 
-function runEager(def: AnyOpDef, inputs: readonly Tensor[], attrs: object, metas: OutputMeta[]): Tensor[] {
+/** Runs an op's eager kernel (or builds its view) without autograd or tracing. */
+export function runEager(def: AnyOpDef, inputs: readonly Tensor[], attrs: object, metas: OutputMeta[]): Tensor[] {
   if (def.kind === "view") {
     inputs[0]!._data();
     return metas.map((m) => materialize(m, inputs[0]));
   }
   // Realise lazy inputs (escaped values of a compiled region) before the kernel reads them.
   for (const t of inputs) if (t._lazy !== null) t._data();
-  const outs = metas.map((m) => materialize(m, undefined));
+  const outs = def.dataDependentShape ? [] : metas.map((m) => materialize(m, undefined));
   const returned = def.kernel!(inputs, attrs, outs);
   return returned ?? outs;
 }
@@ -99,9 +100,7 @@ export function writeInto(target: Tensor, value: Tensor, opName = "copy_"): Tens
     );
   }
   const tracer = activeTracer;
-  if (tracer !== null) {
-    tracer.recordWrite(target, value);
-  } else {
+  if (tracer === null || !tracer.recordWrite(target, value)) {
     if (target._lazy !== null) target._data();
     const src = value._data();
     accessHooks.beforeWrite(target._storage!);

@@ -26,6 +26,10 @@ export abstract class GradNode implements GradFnLike {
   abstract readonly numOutputs: number;
   /** Frees saved tensors after a backward pass without retainGraph. */
   releaseSaved(): void {}
+  /** Tensors this node keeps for its formula (the compiler makes lazy ones graph outputs). */
+  savedTensors(): Tensor[] {
+    return [];
+  }
 
   addPreHook(outputNr: number, hook: GradHook): void {
     this.preHooks ??= new Map();
@@ -142,6 +146,13 @@ export class OpGradNode extends GradNode implements GradContext<object> {
       throw new KilnRuntimeError(`kiln internal error: ${this.def.name} has no gradient formula`);
     }
     return formula(this, gradOutputs);
+  }
+
+  override savedTensors(): Tensor[] {
+    const out: Tensor[] = [];
+    for (const s of this.saved) if (s.tensor) out.push(s.tensor);
+    for (const s of this.savedOutputs) if (s.tensor) out.push(s.tensor);
+    return out;
   }
 
   override releaseSaved(): void {

@@ -6,8 +6,8 @@ import type { AnyOpDef, OutputMeta } from "../ops/registry.js";
 export interface Tracer {
   /** Records an op and returns lazy outputs with the given metadata. */
   record(def: AnyOpDef, inputs: readonly Tensor[], attrs: object, metas: OutputMeta[]): Tensor[];
-  /** Records writing `value` into `target` (an in-place op or copy_). */
-  recordWrite(target: Tensor, value: Tensor): void;
+  /** Records writing `value` into `target` (an in-place op or copy_); false: write it eagerly instead. */
+  recordWrite(target: Tensor, value: Tensor): boolean;
 }
 
 export let activeTracer: Tracer | null = null;

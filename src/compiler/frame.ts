@@ -1,0 +1,387 @@
+// One call of a compiled function: starts a trace, turns each graph break into "run the graph so
+// far, continue with real values, start a new graph", and at the end runs the last graph and
+// hands back real tensors. Graph positions (0, 1, 2, ... in the order graphs end) key the cache.
+import { KilnError } from "../core/errors.js";
+import { Tensor } from "../core/tensor.js";
+import { runEager, writeInto } from "../dispatch/dispatch.js";
+import { noGrad } from "../dispatch/grad-mode.js";
+import { activeTracer, setTracer, type Tracer } from "../dispatch/tracer.js";
+import type { GradNode } from "../dispatch/grad-node.js";
+import type { AnyOpDef, OutputMeta } from "../ops/registry.js";
+import { eagerBackend } from "../backends/eager.js";
+import type { Backend, CompiledGraph } from "../backends/types.js";
+import { guardsPass, recompileReason, describeGuards, PositionCache, type CacheEntry } from "./cache.js";
+import { config, counters } from "./config.js";
+import { BackendCompilerError, GraphBreakError, formatBreak, type GraphBreakInfo, type GraphBreakType } from "./errors.js";
+import type { Node } from "./graph.js";
+import { dependentsOf } from "./graph-utils.js";
+import { HINTS } from "./hints.js";
+import { LazyValue, type LazyStorage } from "./lazy.js";
+import { log, logEnabled } from "./logs.js";
+import { PendingGroup } from "./pending.js";
+import { collectors, dynamicMarksOf, modes, type CompiledFunctionState } from "./state.js";
+import { GraphTrace, type TraceOwner } from "./trace.js";
+import { captureUserStack } from "./user-stack.js";
+
+/** Backends by name; "default" is the best built-in code generator (eager until one lands). */
+export const builtinBackends: Record<"eager" | "default", Backend> = {
+  eager: eagerBackend,
+  default: eagerBackend,
+};
+
+/** Ops that custom-op registration marked as having no fake implementation. */
+export const opsWithoutFake = new Set<string>();
+
+const frameStack: Frame[] = [];
+
+export function activeFrame(): Frame | null {
+  return frameStack[frameStack.length - 1] ?? null;
+}
+
+/** The frame whose trace is recording right now, if any. */
+export function recordingFrame(): Frame | null {
+  const f = activeFrame();
+  return f !== null && f.trace !== null && activeTracer === f.trace ? f : null;
+}
+
+type FinishKind = "break" | "end";
+
+export class Frame implements TraceOwner {
+  trace: GraphTrace | null = null;
+  position = 0;
+  private prevTracer: Tracer | null = null;
+  private readonly argNames = new Map<Tensor, string>();
+  private unnamed = 0;
+  /** Logging calls deferred until the current graph has run (reorderable logging). */
+  readonly deferred: (() => void)[] = [];
+
+  constructor(
+    readonly state: CompiledFunctionState,
+    args: readonly unknown[],
+  ) {
+    args.forEach((a, i) => this.nameArgs(a, state.paramNames[i] ?? `arg${i}`, 0));
+  }
+
+  private nameArgs(v: unknown, name: string, depth: number): void {
+    if (v instanceof Tensor) {
+      if (!this.argNames.has(v)) this.argNames.set(v, name);
+    } else if (Array.isArray(v) && depth < 3) v.forEach((x, j) => this.nameArgs(x, `${name}[${j}]`, depth + 1));
+  }
+
+  nameFor(t: Tensor): string {
+    return this.argNames.get(t) ?? this.state.tensorNames?.get(t) ?? `tensor_${this.unnamed++}`;
+  }
+
+  currentTrace(): GraphTrace {
+    return this.trace!;
+  }
+
+  begin(): void {
+    frameStack.push(this);
+    this.prevTracer = activeTracer;
+    this.startTrace();
+  }
+
+  private startTrace(): void {
+    this.trace = new GraphTrace(this);
+    setTracer(this.trace);
+  }
+
+  /** Leaves the frame after the function returned: runs the last graph. */
+  end(result: unknown): void {
+    try {
+      if (this.trace) this.finishGraph("end", result);
+    } finally {
+      this.leave();
+    }
+  }
+
+  /** Leaves the frame after the function threw: effects recorded so far still happen. */
+  fail(error: unknown): void {
+    try {
+      if (this.trace && !(error instanceof GraphBreakError)) this.finishGraph("break", undefined);
+    } finally {
+      this.leave();
+    }
+  }
+
+  private leave(): void {
+    this.trace = null;
+    setTracer(this.prevTracer);
+    const i = frameStack.lastIndexOf(this);
+    if (i >= 0) frameStack.splice(i, 1);
+  }
+
+  /** compiler.skipFrame(): run the graph so far, then the rest of this call eagerly. */
+  skip(): void {
+    this.state.skipped = true;
+    if (this.trace) this.finishGraph("break", undefined);
+    this.trace = null;
+    setTracer(null);
+  }
+
+  runEagerOp(def: AnyOpDef, inputs: readonly Tensor[], attrs: object, metas: OutputMeta[]): Tensor[] {
+    const prev = setTracer(null);
+    try {
+      return runEager(def, inputs, attrs, metas);
+    } finally {
+      setTracer(prev);
+    }
+  }
+
+  isOpaqueWithoutFake(def: AnyOpDef): boolean {
+    return opsWithoutFake.has(def.name);
+  }
+
+  /** A graph break: refuse it (fullgraph, errorOnGraphBreak) or run the graph so far and start anew. */
+  graphBreak(type: GraphBreakType, reason: string): void {
+    const info: GraphBreakInfo = { type, reason, userStack: captureUserStack(), hints: HINTS[type] };
+    const strict = modes.errorOnBreak.length ? modes.errorOnBreak[modes.errorOnBreak.length - 1]! : !!this.state.options.fullgraph;
+    if (strict) {
+      this.abandon();
+      const why = modes.errorOnBreak.length ? "inside errorOnGraphBreak(true, ...)" : "with fullgraph: true";
+      throw new GraphBreakError(info, `compile(${this.state.name}) ${why} found a graph break.`);
+    }
+    counters.graphBreaks++;
+    for (const c of collectors) c.breaks.push(info);
+    log("graph_breaks", () => `${this.state.name}: ${formatBreak(info)}`);
+    if (this.trace) this.finishGraph("break", undefined);
+    this.startTrace();
+  }
+
+  /** Drops the trace without running it: no tensor is modified. */
+  private abandon(): void {
+    const trace = this.trace;
+    if (!trace) return;
+    trace.active = false;
+    for (const g of trace.writtenInputs) if (g.root._lazy instanceof LazyValue) g.root._lazy = null;
+    this.trace = null;
+    setTracer(this.prevTracer);
+    const i = frameStack.lastIndexOf(this);
+    if (i >= 0) frameStack.splice(i, 1);
+  }
+
+  /** Runs the current graph and makes its needed lazy tensors concrete. */
+  private finishGraph(kind: FinishKind, result: unknown): void {
+    const trace = this.trace!;
+    trace.active = false;
+    setTracer(null);
+    try {
+      runGraph(this, trace, kind, result);
+    } finally {
+      this.trace = null;
+      this.position++;
+      const deferred = this.deferred.splice(0);
+      for (const call of deferred) call();
+    }
+  }
+}
+
+/** Tensors reachable from a returned value (arrays, plain objects, Maps; a few levels deep). */
+function reachableTensors(v: unknown, out: Tensor[], depth = 0): Tensor[] {
+  if (v instanceof Tensor) out.push(v);
+  else if (depth > 6 || v === null || typeof v !== "object") return out;
+  else if (Array.isArray(v)) for (const x of v) reachableTensors(x, out, depth + 1);
+  else if (v instanceof Map) for (const x of v.values()) reachableTensors(x, out, depth + 1);
+  else if (Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) reachableTensors(x, out, depth + 1);
+  return out;
+}
+
+/** Tensors saved for backward by autograd nodes reachable from `roots`. */
+function savedForBackward(roots: Tensor[]): Tensor[] {
+  const out: Tensor[] = [];
+  const seen = new Set<GradNode>();
+  const stack: GradNode[] = [];
+  for (const t of roots) if (t.gradFn) stack.push(t.gradFn as GradNode);
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    let anyLazy = false;
+    for (const s of n.savedTensors()) {
+      if (s._lazy !== null) {
+        out.push(s);
+        anyLazy = true;
+      }
+    }
+    // Nodes created before this graph save only concrete tensors: no need to walk past them.
+    if (!anyLazy && seen.size > 1) continue;
+    for (const e of n.nextFunctions) if (e) stack.push(e.node);
+  }
+  return out;
+}
+
+function groupOf(t: Tensor, trace: GraphTrace): LazyStorage | null {
+  const h = t._lazy;
+  return h instanceof LazyValue && h.storage.trace === trace ? h.storage : null;
+}
+
+function resolveBackend(state: CompiledFunctionState): Backend {
+  const b = state.options.backend ?? "default";
+  if (typeof b === "function") return b;
+  const found = builtinBackends[b];
+  if (!found) throw new KilnError(`unknown backend "${String(b)}"; expected "eager", "default" or a function`);
+  return found;
+}
+
+/** Finds or compiles the graph for this position; "eager" when past the recompile limits. */
+function lookupOrCompile(frame: Frame, trace: GraphTrace, outputs: Node[]): CompiledGraph {
+  const state = frame.state;
+  let cache = state.positions.get(frame.position);
+  if (!cache) state.positions.set(frame.position, (cache = new PositionCache()));
+  const key = trace.structureKey(outputs);
+  for (const e of cache.entries) {
+    if (guardsPass(e, key, trace.inputMetas)) {
+      counters.cacheHits++;
+      return e.compiled;
+    }
+  }
+  if (cache.exhausted || state.exhausted) {
+    counters.eagerFallbacks++;
+    return eagerBackend(trace.graph);
+  }
+  const isRecompile = cache.entries.length > 0;
+  if (isRecompile) {
+    const decision = recompileReason(cache, key, trace.inputMetas);
+    cache.lastReason = decision.reason;
+    if (state.options.dynamic !== false) {
+      for (const [i, d] of decision.newDynamicDims) {
+        const set = cache.dynamicDims.get(i) ?? new Set<number>();
+        set.add(d);
+        cache.dynamicDims.set(i, set);
+      }
+      for (const i of decision.newDynamicValues) cache.dynamicValues.add(i);
+    }
+    if (cache.entries.length >= config.recompileLimit || state.totalCompiles >= config.accumulatedRecompileLimit) {
+      const accumulated = state.totalCompiles >= config.accumulatedRecompileLimit;
+      if (accumulated) state.exhausted = true;
+      else cache.exhausted = true;
+      const limitName = accumulated ? `accumulatedRecompileLimit (${config.accumulatedRecompileLimit})` : `recompileLimit (${config.recompileLimit})`;
+      log(
+        "warnings",
+        `function '${state.name}' hit compiler.config.${limitName} at graph ${frame.position}; last reason: ${decision.reason}. This graph position will run eagerly from now on (results stay correct).`,
+      );
+      counters.eagerFallbacks++;
+      return eagerBackend(trace.graph);
+    }
+    counters.recompiles++;
+    log("recompiles", `Recompiling function '${state.name}' (graph ${frame.position}): ${decision.reason}`);
+  }
+  const entry: CacheEntry = {
+    structureKey: key,
+    inputs: trace.inputMetas,
+    dynamicDims: trace.inputMetas.map((m, i) => {
+      const dims = new Set<number>(cache!.dynamicDims.get(i) ?? []);
+      if (state.options.dynamic === true && m.kind === "tensor") m.shape.forEach((_, d) => dims.add(d));
+      const marks = dynamicMarksOf(trace.inputs[i]!);
+      if (marks) for (const d of marks) dims.add(d);
+      return dims;
+    }),
+    dynamicValue: trace.inputMetas.map((m, i) => m.kind === "scalar" && (state.options.dynamic === true || cache!.dynamicValues.has(i))),
+    compiled: eagerBackend(trace.graph),
+  };
+  trace.graph.placeholders.forEach((p, i) => {
+    p.meta.dynamicDims = [...entry.dynamicDims[i]!];
+    p.meta.dynamicValue = entry.dynamicValue[i];
+  });
+  counters.compiles++;
+  state.totalCompiles++;
+  log("graph_code", () => `${state.name} graph ${frame.position}:\n${trace.graph.toString()}`);
+  log("guards", () => `${state.name} graph ${frame.position} assumes:\n${describeGuards(entry)}`);
+  try {
+    entry.compiled = resolveBackend(state)(trace.graph, trace.inputs);
+  } catch (e) {
+    if (e instanceof KilnError && !(e instanceof BackendCompilerError) && typeof state.options.backend !== "function") throw e;
+    const message = `backend failed to compile graph ${frame.position} of '${state.name}': ${e instanceof Error ? e.message : String(e)}`;
+    if (!config.suppressErrors) throw new BackendCompilerError(message, e);
+    log("warnings", `${message}; running it eagerly (config.suppressErrors)`);
+    counters.eagerFallbacks++;
+  }
+  if (entry.compiled.code !== undefined && logEnabled("output_code")) {
+    log("output_code", `${state.name} graph ${frame.position}:\n${entry.compiled.code}`);
+  }
+  cache.entries.push(entry);
+  return entry.compiled;
+}
+
+/** Chooses outputs, runs the graph, writes back mutated inputs and realises lazy tensors. */
+function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unknown): void {
+  const written = trace.writtenInputs;
+  const needed = new Set<LazyStorage>(written);
+  if (kind === "break") {
+    for (const g of trace.storages) needed.add(g);
+  } else {
+    const returned = reachableTensors(result, []);
+    for (const t of [...returned, ...savedForBackward(returned)]) {
+      const g = groupOf(t, trace);
+      if (g) needed.add(g);
+    }
+    if (written.length) {
+      // Values computed from an input's old contents cannot be recomputed after the write-back.
+      const oldInputs = new Set<Node>(trace.graph.placeholders.filter((_, i) => written.some((g) => g.root === trace.inputs[i])));
+      const dependents = dependentsOf(trace.graph, oldInputs);
+      for (const g of trace.storages) if (dependents.has(g.value)) needed.add(g);
+    }
+  }
+  const groups = [...needed];
+  const outputs = groups.map((g) => g.value);
+  if (trace.opCount > 0) for (const c of collectors) c.graphs.push(trace.graph);
+  let results: Tensor[] = [];
+  // Written inputs still hold their old contents, which is what the graph's placeholders mean.
+  for (const g of written) g.root._lazy = null;
+  if (outputs.length > 0) {
+    trace.graph.output(outputs);
+    const compiled = lookupOrCompile(frame, trace, outputs);
+    results = noGrad(() => compiled(...trace.inputs));
+    if (!Array.isArray(results) || results.length !== outputs.length) {
+      throw new BackendCompilerError(
+        `backend returned ${Array.isArray(results) ? results.length : typeof results} outputs for a graph with ${outputs.length}`,
+      );
+    }
+  }
+  noGrad(() => {
+    groups.forEach((g, i) => realizeGroup(g, results[i]!, trace));
+    // Views of inputs that were never written are views of the real input.
+    for (const t of trace.inputs) {
+      const g = concreteGroupOf(trace, t);
+      if (g && !needed.has(g)) for (const m of g.members) realizeView(m, g.root);
+    }
+  });
+  if (kind === "end") {
+    const rest = trace.storages.filter((g) => !needed.has(g));
+    if (rest.length) new PendingGroup(trace.graph, trace.inputs, rest);
+  }
+}
+
+function concreteGroupOf(trace: GraphTrace, t: Tensor): LazyStorage | null {
+  return trace.concrete.get(t) ?? null;
+}
+
+function realizeView(m: Tensor, root: Tensor): void {
+  if (m === root) {
+    m._lazy = null;
+    return;
+  }
+  m._storage = root._storage;
+  m._lazy = null;
+}
+
+function realizeGroup(g: LazyStorage, r: Tensor, trace: GraphTrace): void {
+  if (g.concreteRoot) {
+    const root = g.root;
+    writeInto(root, r);
+    for (const m of g.members) realizeView(m, root);
+    return;
+  }
+  let value = r;
+  const aliasesInput = trace.inputs.some((t) => t._storage === value._storage);
+  if (!value.isContiguous() || value._offset !== 0 || aliasesInput || value.dtype !== g.root.dtype) {
+    value = value.to(g.root.dtype).clone();
+  }
+  const root = g.root;
+  root._storage = value._storage;
+  root._strides = value._strides.slice();
+  root._offset = 0;
+  root._lazy = null;
+  for (const m of g.members) realizeView(m, root);
+}

@@ -1,0 +1,47 @@
+// The compiler's public surface: compile(), cond, library.customOp and the `compiler` namespace.
+import { eagerBackend } from "../backends/eager.js";
+import { compile, compileModuleInPlace, resetCaches } from "./compile.js";
+import { config, resetCounters, stats } from "./config.js";
+import { customOp } from "./custom-op.js";
+import { BackendCompilerError, GraphBreakError } from "./errors.js";
+import { cond, disable, errorOnGraphBreak, graphBreak, nonstrictTrace, skipFrame } from "./escape-hatches.js";
+import { explain, ExplainOutput } from "./explain.js";
+import { builtinBackends } from "./frame.js";
+import { resetLogs, setLogs } from "./logs.js";
+import { markDynamic } from "./state.js";
+
+/** compiler.reset(): drops every cache and counter. */
+function reset(): void {
+  resetCaches();
+  resetCounters();
+}
+
+export const compiler = {
+  graphBreak,
+  skipFrame,
+  errorOnGraphBreak,
+  disable,
+  nonstrictTrace,
+  config,
+  stats,
+  reset,
+  explain,
+  setLogs,
+  resetLogs,
+  markDynamic,
+  backends: { eager: eagerBackend, get default() { return builtinBackends.default; } },
+  GraphBreakError,
+  BackendCompilerError,
+  ExplainOutput,
+};
+
+export const library = { customOp };
+
+export { compile, compileModuleInPlace, cond };
+export type { CompileOptions } from "./state.js";
+export type { Graph, Node } from "./graph.js";
+export type { Backend, CompiledGraph } from "../backends/types.js";
+export type { GraphBreakInfo, GraphBreakType } from "./errors.js";
+export type { LogRecord, LogSettings } from "./logs.js";
+export type { CustomOp, CustomOpOptions } from "./custom-op.js";
+export { GraphBreakError, BackendCompilerError };
