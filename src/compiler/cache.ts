@@ -100,7 +100,7 @@ export function recompileReason(cache: PositionCache, structureKey: string, inpu
   let best: ReturnType<typeof inputDifferences> | null = null;
   for (const e of sameStructure) {
     const d = inputDifferences(e, inputs);
-    if (best === null || d.reasons.length < best.reasons.length) best = d;
+    if (best === null || d.reasons.length <= best.reasons.length) best = d; // ties: the newest entry
   }
   return {
     reason: best!.reasons.join("; ") || "guard failed",

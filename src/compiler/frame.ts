@@ -51,6 +51,8 @@ export class Frame implements TraceOwner {
   position = 0;
   private prevTracer: Tracer | null = null;
   private readonly argNames = new Map<Tensor, string>();
+  /** Number arguments by value, to name the wrapped numbers made from them. */
+  private readonly numberArgs = new Map<number, string>();
   private unnamed = 0;
   /** Logging calls deferred until the current graph has run (reorderable logging). */
   readonly deferred: (() => void)[] = [];
@@ -65,10 +67,11 @@ export class Frame implements TraceOwner {
   private nameArgs(v: unknown, name: string, depth: number): void {
     if (v instanceof Tensor) {
       if (!this.argNames.has(v)) this.argNames.set(v, name);
-    } else if (Array.isArray(v) && depth < 3) v.forEach((x, j) => this.nameArgs(x, `${name}[${j}]`, depth + 1));
+    } else if (typeof v === "number" && !this.numberArgs.has(v)) this.numberArgs.set(v, name); else if (Array.isArray(v) && depth < 3) v.forEach((x, j) => this.nameArgs(x, `${name}[${j}]`, depth + 1));
   }
 
   nameFor(t: Tensor): string {
+    if (t._wrappedNumber) return this.numberArgs.get(t._storage!.data[0]!) ?? "scalar";
     return this.argNames.get(t) ?? this.state.tensorNames?.get(t) ?? `tensor_${this.unnamed++}`;
   }
 

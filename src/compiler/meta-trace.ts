@@ -36,7 +36,7 @@ class MetaOnlyOwner implements TraceOwner {
 /** Runs `fn` recording only metadata and returns the shapes and dtypes of its tensors. */
 export function traceMetas(fn: () => Tensor[]): TensorMetaOnly[] {
   const owner = new MetaOnlyOwner();
-  const trace = new GraphTrace(owner);
+  const trace = new GraphTrace(owner, true);
   owner.trace = trace;
   const prev = setTracer(trace);
   try {

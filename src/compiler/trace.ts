@@ -59,7 +59,14 @@ export class GraphTrace implements Tracer, TraceRef {
   private readonly structure: string[] = [];
   opCount = 0;
 
-  constructor(readonly owner: TraceOwner) {}
+  /**
+   * @param metaOnly a scratch trace that never runs (cond's untaken branch, fake implementations):
+   *   values of other traces are just inputs to it, never realised.
+   */
+  constructor(
+    readonly owner: TraceOwner,
+    readonly metaOnly = false,
+  ) {}
 
   // ---------------------------------------------------------------- values
 
@@ -87,7 +94,7 @@ export class GraphTrace implements Tracer, TraceRef {
       throw new RetryInNewTrace();
     }
     const kind: PlaceholderKind = t._wrappedNumber ? "scalar" : "tensor";
-    const node = this.addPlaceholder(t, kind, t._wrappedNumber ? "scalar" : this.owner.nameFor(t));
+    const node = this.addPlaceholder(t, kind, this.owner.nameFor(t));
     group = new LazyStorage(this, t, node, true);
     this.concrete.set(t, group);
     return group;
@@ -103,7 +110,8 @@ export class GraphTrace implements Tracer, TraceRef {
       h.nodeVersion = h.storage.version;
       return node;
     }
-    if (h !== null) t._data(); // a value of another graph: realise it, then it is an input here
+    // A value of another graph: realise it, then it is an input here (a scratch trace only needs its metadata).
+    if (h !== null && !this.metaOnly) t._data();
     return this.concreteGroup(t).value;
   }
 

@@ -1,0 +1,147 @@
+import { afterEach, describe, expect, it } from "vitest";
+import * as k from "../../src/index.js";
+import { compile, compiler, type Tensor } from "../../src/index.js";
+
+const f32 = (d: number[] | number[][]) => k.tensor(d, { dtype: "float32" });
+
+afterEach(() => compiler.reset());
+
+describe("mutation and aliasing", () => {
+  it("a training-style function that mutates its inputs in place matches eager", () => {
+    const step = (p: Tensor, g: Tensor, m: Tensor) => {
+      m.mul_(0.9).add_(g);
+      p.sub_(m.mul(0.1));
+      return p.square().sum();
+    };
+    const make = () => [f32([1, 2, 3]), f32([0.5, -0.5, 1]), f32([0, 0, 0])];
+    const [pe, ge, me] = make();
+    const [pc, gc, mc] = make();
+    const f = compile(step);
+    for (let i = 0; i < 3; i++) {
+      const le = step(pe!, ge!, me!);
+      const lc = f(pc!, gc!, mc!);
+      expect(lc.item()).toBeCloseTo(le.item() as number, 5);
+      expect(pc!.tolist()).toEqual(pe!.tolist());
+      expect(mc!.tolist()).toEqual(me!.tolist());
+    }
+    expect(compiler.stats()).toMatchObject({ compiles: 1, cacheHits: 2 });
+    expect(pc!._version).toBeGreaterThan(0);
+  });
+
+  it("writes through views of inputs reach the input, and returned views share its storage", () => {
+    const fn = (x: Tensor) => {
+      const t = x.transpose(0, 1);
+      t.mul_(10);
+      const col = x.transpose(0, 1).sum(1);
+      return [t, col];
+    };
+    const xe = f32([[1, 2], [3, 4]]);
+    const xc = f32([[1, 2], [3, 4]]);
+    const [te, ce] = fn(xe) as Tensor[];
+    const [tc, cc] = compile(fn)(xc) as Tensor[];
+    expect(xc.tolist()).toEqual(xe.tolist());
+    expect(tc!.tolist()).toEqual(te!.tolist());
+    expect(cc!.tolist()).toEqual(ce!.tolist());
+    expect(tc!._storage).toBe(xc._storage);
+    tc!.add_(1);
+    expect(xc.tolist()).toEqual([[11, 21], [31, 41]]);
+  });
+
+  it("reads after a write in the same graph see the written value", () => {
+    const fn = (x: Tensor) => {
+      const before = x.sum();
+      x.add_(1);
+      const after = x.sum();
+      return before.sub(after);
+    };
+    const xe = f32([1, 2]);
+    const xc = f32([1, 2]);
+    expect(compile(fn)(xc).item()).toBe(fn(xe).item());
+    expect(xc.tolist()).toEqual([2, 3]);
+  });
+
+  it("intermediates that escape through a closure can be read after the call", () => {
+    let kept: Tensor | null = null;
+    const fn = (x: Tensor) => {
+      const mid = x.mul(3);
+      kept = mid;
+      return mid.add(1).sum();
+    };
+    const f = compile(fn);
+    const out = f(f32([1, 2]));
+    expect(out.item()).toBe(11);
+    expect(kept!.isLazy).toBe(true);
+    expect(kept!.tolist()).toEqual([3, 6]);
+    expect(kept!.isLazy).toBe(false);
+  });
+
+  it("an escaped intermediate is computed before its input is written eagerly", () => {
+    let kept: Tensor | null = null;
+    const f = compile((x: Tensor) => {
+      kept = x.mul(2);
+      return x.sum();
+    });
+    const x = f32([1, 2]);
+    f(x);
+    x.add_(100);
+    expect(kept!.tolist()).toEqual([2, 4]);
+  });
+
+  it("an escaped intermediate that depends on a mutated input keeps the old value", () => {
+    let kept: Tensor | null = null;
+    const f = compile((x: Tensor) => {
+      kept = x.mul(2);
+      x.add_(1);
+      return x.sum();
+    });
+    const x = f32([1, 2]);
+    expect(f(x).item()).toBe(5);
+    expect(kept!.tolist()).toEqual([2, 4]);
+    expect(x.tolist()).toEqual([2, 3]);
+  });
+
+  it("results of a graph that ended at a break are concrete and correct", () => {
+    const fn = (x: Tensor) => {
+      const a = x.exp();
+      const b = a.mul(2);
+      const n = b.sum().item() as number;
+      return [a, b.div(n)];
+    };
+    const [ae, be] = fn(f32([0, 1])) as Tensor[];
+    const [ac, bc] = compile(fn)(f32([0, 1])) as Tensor[];
+    expect(ac!.tolist()).toEqual(ae!.tolist());
+    expect(bc!.tolist()).toEqual(be!.tolist());
+  });
+
+  it("autograd through a compiled forward: backward outside the compiled function", () => {
+    const fn = (x: Tensor, w: Tensor) => x.mul(w).tanh().sum();
+    const make = () => [f32([0.5, -1, 2]), k.tensor([0.3, 0.2, -0.1], { requiresGrad: true })];
+    const [xe, we] = make();
+    fn(xe!, we!).backward();
+    const [xc, wc] = make();
+    const loss = compile(fn)(xc!, wc!);
+    expect(loss.requiresGrad).toBe(true);
+    loss.backward();
+    (wc!.grad!.tolist() as number[]).forEach((v, i) => expect(v).toBeCloseTo((we!.grad!.tolist() as number[])[i]!, 6));
+  });
+
+  it("a compiled training step (forward, backward, update) matches eager", () => {
+    const step = (w: Tensor, x: Tensor, lr: number) => {
+      const loss = x.mul(w).sigmoid().sum();
+      loss.backward();
+      k.noGrad(() => w.sub_(w.grad!.mul(lr)));
+      w.grad = null;
+      return loss.detach();
+    };
+    const we = k.tensor([0.1, 0.2], { requiresGrad: true });
+    const wc = k.tensor([0.1, 0.2], { requiresGrad: true });
+    const x = f32([1, -2]);
+    const f = compile(step);
+    for (let i = 0; i < 3; i++) {
+      const le = step(we, x, 0.5);
+      const lc = f(wc, x, 0.5);
+      expect(lc.item()).toBeCloseTo(le.item() as number, 6);
+      (wc.tolist() as number[]).forEach((v, j) => expect(v).toBeCloseTo((we.tolist() as number[])[j]!, 6));
+    }
+  });
+});
