@@ -33,7 +33,8 @@ export function formatShape(shape: Shape): string {
 export function broadcastShapes(a: Shape, b: Shape): number[] {
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
+  // From the last dim, as PyTorch does, so the reported dim is the rightmost mismatch.
+  for (let i = n - 1; i >= 0; i--) {
     const da = i < n - a.length ? 1 : a[i - (n - a.length)]!;
     const db = i < n - b.length ? 1 : b[i - (n - b.length)]!;
     if (da !== db && da !== 1 && db !== 1) {
@@ -108,7 +109,7 @@ export function checkNumber(v: unknown, what: string, allowNaN = false): number 
 /** Computes strides of `shape` viewed over memory with `oldShape`/`oldStrides`, or null if impossible (torch's computeStride). */
 export function viewStrides(oldShape: Shape, oldStrides: readonly number[], newShape: Shape): number[] | null {
   const newStrides = new Array<number>(newShape.length).fill(0);
-  if (numelOf(oldShape) === 0) return contiguousStrides(newShape);
+  if (numelOf(oldShape) === 0 || oldShape.length === 0) return contiguousStrides(newShape);
   let viewD = newShape.length - 1;
   let chunkBase = oldStrides[oldStrides.length - 1] ?? 1;
   let tensorNumel = 1;
