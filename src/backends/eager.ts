@@ -21,7 +21,8 @@ export function runNode(node: Node, args: Tensor[]): Tensor[] {
   return dispatch(node.target, args, attrs);
 }
 
-export function eagerBackend(graph: Graph): CompiledGraph {
+export function eagerBackend(graph: Graph, _exampleInputs: Tensor[] = []): CompiledGraph {
+  void _exampleInputs;
   const nodes = graph.nodes;
   return (...inputs: Tensor[]) => {
     const prev = setTracer(null);

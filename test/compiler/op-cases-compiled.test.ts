@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // The op test cases of every family, run through compile() with each built-in backend: results
 // must match the same expectations as eager runs.
 import { describe, expect, it } from "vitest";
