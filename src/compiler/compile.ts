@@ -12,6 +12,7 @@ import { forcePendingReaders } from "./pending.js";
 import { CompiledFunctionState, modes, type CompileOptions } from "./state.js";
 import { GraphTrace } from "./trace.js";
 import { config } from "./config.js";
+import { emit, now } from "./events.js";
 
 let generation = 0;
 /** Every compiled function's state, so reset() can drop their caches. */
@@ -111,6 +112,7 @@ export function compileFunction<F extends (...args: never[]) => unknown>(
     // A compiled function called while another one records is traced into the same graph.
     if (outer !== null && outer.trace !== null && activeTracer === outer.trace) return fn.apply(this, args) as ReturnType<F>;
     const frame = new Frame(state, args);
+    emit(() => ({ kind: "call-start", fn: name, time: now() }));
     frame.begin();
     let result: unknown;
     const restoreLogging = patchReorderableLogging(frame);
@@ -119,11 +121,15 @@ export function compileFunction<F extends (...args: never[]) => unknown>(
     } catch (e) {
       restoreLogging();
       frame.fail(e);
+      emit(() => ({ kind: "call-end", fn: name, time: now() }));
       throw e;
     }
     restoreLogging();
-    // Code after the first await of an async function runs outside this call: end the graph here.
-    frame.end(result instanceof Promise ? undefined : result);
+    // Code after the first await of an async function runs eagerly, outside this call's graphs:
+    // the graph ends here and everything it computed becomes concrete.
+    if (result instanceof Promise) frame.endAtAwait();
+    else frame.end(result);
+    emit(() => ({ kind: "call-end", fn: name, time: now() }));
     return result as ReturnType<F>;
   };
   Object.defineProperty(compiled, "name", { value: name });

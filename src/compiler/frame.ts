@@ -18,6 +18,7 @@ import { dependentsOf } from "./graph-utils.js";
 import { HINTS } from "./hints.js";
 import { LazyValue, type LazyStorage } from "./lazy.js";
 import { log, logEnabled } from "./logs.js";
+import { emit, now } from "./events.js";
 import { PendingGroup } from "./pending.js";
 import { collectors, dynamicMarksOf, modes, type CompiledFunctionState } from "./state.js";
 import { GraphTrace, type TraceOwner } from "./trace.js";
@@ -99,6 +100,15 @@ export class Frame implements TraceOwner {
     }
   }
 
+  /** Leaves the frame at an async function's first await: the graph runs, all its values become concrete. */
+  endAtAwait(): void {
+    try {
+      if (this.trace) this.finishGraph("break", undefined);
+    } finally {
+      this.leave();
+    }
+  }
+
   /** Leaves the frame after the function threw: effects recorded so far still happen. */
   fail(error: unknown): void {
     try {
@@ -147,6 +157,7 @@ export class Frame implements TraceOwner {
     }
     counters.graphBreaks++;
     for (const c of collectors) c.breaks.push(info);
+    emit(() => ({ kind: "graph-break", fn: this.state.name, position: this.position, info, time: now() }));
     log("graph_breaks", () => `${this.state.name}: ${formatBreak(info)}`);
     if (this.trace) this.finishGraph("break", undefined);
     this.startTrace();
@@ -241,11 +252,14 @@ function lookupOrCompile(frame: Frame, trace: GraphTrace, outputs: Node[]): Comp
   }
   if (cache.exhausted || state.exhausted) {
     counters.eagerFallbacks++;
+    emit(() => ({ kind: "eager-fallback", fn: state.name, position: frame.position, reason: "recompile limit reached", time: now() }));
     return eagerBackend(trace.graph);
   }
   const isRecompile = cache.entries.length > 0;
+  let recompileWhy: string | undefined;
   if (isRecompile) {
     const decision = recompileReason(cache, key, trace.inputMetas);
+    recompileWhy = decision.reason;
     cache.lastReason = decision.reason;
     if (state.options.dynamic !== false) {
       for (const [i, d] of decision.newDynamicDims) {
@@ -265,6 +279,7 @@ function lookupOrCompile(frame: Frame, trace: GraphTrace, outputs: Node[]): Comp
         `function '${state.name}' hit compiler.config.${limitName} at graph ${frame.position}; last reason: ${decision.reason}. This graph position will run eagerly from now on (results stay correct).`,
       );
       counters.eagerFallbacks++;
+      emit(() => ({ kind: "eager-fallback", fn: state.name, position: frame.position, reason: decision.reason, time: now() }));
       return eagerBackend(trace.graph);
     }
     counters.recompiles++;
@@ -291,6 +306,7 @@ function lookupOrCompile(frame: Frame, trace: GraphTrace, outputs: Node[]): Comp
   state.totalCompiles++;
   log("graph_code", () => `${state.name} graph ${frame.position}:\n${trace.graph.toString()}`);
   log("guards", () => `${state.name} graph ${frame.position} assumes:\n${describeGuards(entry)}`);
+  const compileStart = now();
   try {
     entry.compiled = resolveBackend(state)(trace.graph, trace.inputs);
   } catch (e) {
@@ -304,6 +320,18 @@ function lookupOrCompile(frame: Frame, trace: GraphTrace, outputs: Node[]): Comp
     log("output_code", `${state.name} graph ${frame.position}:\n${entry.compiled.code}`);
   }
   cache.entries.push(entry);
+  const compileMs = now() - compileStart;
+  emit(() => ({
+    kind: "graph-compiled",
+    fn: state.name,
+    position: frame.position,
+    graph: trace.graph,
+    compileMs,
+    code: entry.compiled.code,
+    guards: describeGuards(entry),
+    recompileReason: recompileWhy,
+    time: now(),
+  }));
   return entry.compiled;
 }
 
@@ -334,8 +362,19 @@ function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unk
   for (const g of written) g.root._lazy = null;
   if (outputs.length > 0) {
     trace.graph.output(outputs);
+    const hitsBefore = counters.cacheHits;
     const compiled = lookupOrCompile(frame, trace, outputs);
+    const runStart = now();
     results = noGrad(() => compiled(...trace.inputs));
+    emit(() => ({
+      kind: "graph-run",
+      fn: frame.state.name,
+      position: frame.position,
+      cacheHit: counters.cacheHits > hitsBefore,
+      runMs: now() - runStart,
+      opCount: trace.opCount,
+      time: now(),
+    }));
     if (!Array.isArray(results) || results.length !== outputs.length) {
       throw new BackendCompilerError(
         `backend returned ${Array.isArray(results) ? results.length : typeof results} outputs for a graph with ${outputs.length}`,

@@ -9,6 +9,7 @@ import { explain, ExplainOutput } from "./explain.js";
 import { builtinBackends } from "./frame.js";
 import { resetLogs, setLogs } from "./logs.js";
 import { markDynamic } from "./state.js";
+import { addEventListener } from "./events.js";
 
 /** compiler.reset(): drops every cache and counter. */
 function reset(): void {
@@ -29,6 +30,7 @@ export const compiler = {
   setLogs,
   resetLogs,
   markDynamic,
+  addEventListener,
   backends: { eager: eagerBackend, get default() { return builtinBackends.default; } },
   GraphBreakError,
   BackendCompilerError,
@@ -44,4 +46,5 @@ export type { Backend, CompiledGraph } from "../backends/types.js";
 export type { GraphBreakInfo, GraphBreakType } from "./errors.js";
 export type { LogRecord, LogSettings } from "./logs.js";
 export type { CustomOp, CustomOpOptions } from "./custom-op.js";
+export type { CompilerEvent, CompilerEventListener } from "./events.js";
 export { GraphBreakError, BackendCompilerError };
