@@ -78,8 +78,8 @@ function tensorNamesOf(m: CompilableModule): Map<Tensor, string> {
   return names;
 }
 
-function newState(name: string, options: CompileOptions, fn: (...args: never[]) => unknown, names: Map<Tensor, string> | null): CompiledFunctionState {
-  const s = new CompiledFunctionState(name, options, parameterNames(fn), names);
+function newState(name: string, options: CompileOptions, paramNames: string[], names: Map<Tensor, string> | null): CompiledFunctionState {
+  const s = new CompiledFunctionState(name, options, paramNames, names);
   allStates.add(new WeakRef(s));
   (s as { generation?: number }).generation = generation;
   return s;
@@ -102,11 +102,14 @@ export function compileFunction<F extends (...args: never[]) => unknown>(
   options: CompileOptions = {},
   names: Map<Tensor, string> | null = null,
   name = fn.name || "<anonymous>",
+  /** The function whose parameter names name the arguments (a module's forward). */
+  signatureOf: (...args: never[]) => unknown = fn,
 ): F {
   checkOptions(options);
-  let state = newState(name, options, fn, names);
+  const paramNames = parameterNames(signatureOf);
+  let state = newState(name, options, paramNames, names);
   const compiled = function (this: unknown, ...args: Parameters<F>): ReturnType<F> {
-    if ((state as { generation?: number }).generation !== generation) state = newState(name, options, fn, names);
+    if ((state as { generation?: number }).generation !== generation) state = newState(name, options, paramNames, names);
     if (modes.disabledDepth > 0 || state.skipped) return fn.apply(this, args) as ReturnType<F>;
     const outer = activeFrame();
     // A compiled function called while another one records is traced into the same graph.
@@ -148,6 +151,7 @@ export function compile(target: unknown, options: CompileOptions = {}): unknown 
       options,
       names,
       `${target.constructor?.name ?? "Module"}.forward`,
+      target.forward,
     );
     return new Proxy(target, {
       get(obj, prop, receiver) {
@@ -164,9 +168,16 @@ export function compile(target: unknown, options: CompileOptions = {}): unknown 
 
 /** Installs compiled forward on a module in place (module.compile()). */
 export function compileModuleInPlace(module: CompilableModule, options: CompileOptions = {}): void {
-  const original = Object.getPrototypeOf(module).forward as (...args: never[]) => unknown;
+  // The forward found now (a hook wrapper if hooks exist) is what the compiled forward runs.
+  const original = module.forward as (...args: never[]) => unknown;
   const names = tensorNamesOf(module);
-  const compiled = compileFunction((...args: never[]) => original.apply(module, args), options, names, `${module.constructor?.name ?? "Module"}.forward`);
+  const compiled = compileFunction(
+    (...args: never[]) => original.apply(module, args),
+    options,
+    names,
+    `${module.constructor?.name ?? "Module"}.forward`,
+    original,
+  );
   Object.defineProperty(module, "forward", { value: compiled, writable: true, configurable: true, enumerable: false });
 }
 

@@ -10,6 +10,7 @@ import { builtinBackends } from "./frame.js";
 import { resetLogs, setLogs } from "./logs.js";
 import { markDynamic } from "./state.js";
 import { addEventListener } from "./events.js";
+import "./module.js";
 
 /** compiler.reset(): drops every cache and counter. */
 function reset(): void {

@@ -1,5 +1,6 @@
-// Printing tensors the way PyTorch does: `tensor([[ 1.0000, -2.5000], ...])`, summarised past
-// 1000 elements, with the dtype named when it is not the default for its kind.
+// Printing tensors the way PyTorch does (torch/_tensor_str.py): one formatter per tensor decides
+// int mode, fixed or scientific notation and the column width from the values shown; rows wrap at
+// the line width; past `threshold` elements only `edgeitems` at each end of every dim are shown.
 import type { DType, TypedArray } from "./dtype.js";
 import { numelOf } from "./shape.js";
 
@@ -8,13 +9,19 @@ export interface PrintOptions {
   threshold: number;
   edgeitems: number;
   linewidth: number;
+  /** Force (true) or forbid (false) scientific notation; null lets the values decide. */
+  sciMode: boolean | null;
 }
 
-export const printOptions: PrintOptions = { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80 };
+const DEFAULTS: PrintOptions = { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80, sciMode: null };
 
-/** torch.set_printoptions. */
-export function setPrintOptions(opts: Partial<PrintOptions>): void {
-  Object.assign(printOptions, opts);
+export const printOptions: PrintOptions = { ...DEFAULTS };
+
+/** torch.set_printoptions; `profile: "default"` restores the defaults first. */
+export function setPrintOptions(opts: Partial<PrintOptions> & { profile?: "default" }): void {
+  const { profile, ...rest } = opts;
+  if (profile === "default") Object.assign(printOptions, DEFAULTS);
+  Object.assign(printOptions, rest);
 }
 
 interface Printable {
@@ -24,83 +31,92 @@ interface Printable {
   readonly gradFn: { readonly name: string } | null;
 }
 
-/** Formats one scalar for all elements of a tensor consistently (PyTorch's _Formatter). */
-function makeFormatter(values: ArrayLike<number>, dtype: DType): (v: number) => string {
-  const { precision } = printOptions;
-  if (dtype === "bool") return (v) => (v ? "True" : "False");
-  if (dtype === "int32") return (v) => String(v);
-  const finite: number[] = [];
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) finite.push(values[i]!);
-  const special = (v: number) => (Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf");
-  if (finite.length === 0) return (v) => (Number.isFinite(v) ? v.toFixed(precision) : special(v));
-  const allInts = finite.every((v) => Number.isInteger(v));
-  const abs = finite.map(Math.abs);
-  const nonzero = abs.filter((v) => v !== 0);
-  const maxAbs = Math.max(...abs);
-  const minAbs = nonzero.length ? Math.min(...nonzero) : 0;
-  if (allInts) {
-    if (maxAbs > 1e8) return (v) => (Number.isFinite(v) ? v.toExponential(precision).replace(/e([+-])(\d)$/, "e$10$2") : special(v));
-    return (v) => (Number.isFinite(v) ? `${v.toFixed(0)}.` : special(v));
-  }
-  const sci = maxAbs > 1e8 || (minAbs !== 0 && (maxAbs / minAbs > 1000 || minAbs < 1e-4));
-  if (sci) return (v) => (Number.isFinite(v) ? v.toExponential(precision).replace(/e([+-])(\d)$/, "e$10$2") : special(v));
-  return (v) => (Number.isFinite(v) ? v.toFixed(precision) : special(v));
+/**
+ * Python's formatting rounds exact binary ties to even (`0.03125` → `0.0312`); JS's toFixed and
+ * toExponential round them away from zero. `x` is non-negative.
+ */
+function pyRound(x: number, digits: number, kind: "f" | "e"): string {
+  const render = (d: number) => (kind === "f" ? x.toFixed(d) : x.toExponential(d));
+  const s = render(digits);
+  const exact = render(Math.min(digits + 25, 100));
+  const [mant, exp] = exact.split("e") as [string, string | undefined];
+  const keep = kind === "f" ? mant.indexOf(".") + (digits > 0 ? digits + 1 : 0) : digits > 0 ? digits + 2 : 1;
+  if (!/^50*$/.test(mant.slice(keep).replace(".", ""))) return s;
+  const truncated = mant.slice(0, keep);
+  if (Number(truncated[truncated.length - 1]) % 2 !== 0) return s;
+  return exp === undefined ? truncated : `${truncated}e${exp}`;
 }
 
-function dtypeSuffix(dtype: DType): string {
-  return dtype === "float32" || dtype === "int32" || dtype === "bool" ? "" : `, dtype=${dtype}`;
+function fixed(v: number, digits: number): string {
+  return (v < 0 || Object.is(v, -0) ? "-" : "") + pyRound(Math.abs(v), digits, "f");
 }
 
-/** Formats a tensor given its values in row-major order. */
-export function formatTensor(t: Printable, flat: TypedArray): string {
-  const shape = t.shape;
-  const n = numelOf(shape);
-  const summarize = n > printOptions.threshold;
-  const edge = printOptions.edgeitems;
-  const shown: number[] = [];
-  const strides: number[] = [];
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = acc;
-    acc *= shape[i]!;
-  }
-  // Collect the values that will be printed so the column width matches PyTorch's.
-  const visit = (d: number, base: number) => {
-    if (d === shape.length) {
-      shown.push(flat[base]!);
+/** Python's `{:.Ne}`: at least two exponent digits. */
+function scientific(v: number, digits: number): string {
+  return (v < 0 || Object.is(v, -0) ? "-" : "") + pyRound(Math.abs(v), digits, "e").replace(/e([+-])(\d)$/, "e$10$2");
+}
+
+function special(v: number): string {
+  return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+}
+
+/** PyTorch's _Formatter: how every element of one tensor is written, and the common width. */
+class Formatter {
+  intMode = true;
+  sciMode = false;
+  width = 1;
+  private readonly floating: boolean;
+
+  constructor(
+    values: ArrayLike<number>,
+    private readonly dtype: DType,
+  ) {
+    const { precision } = printOptions;
+    this.floating = dtype === "float32" || dtype === "float64";
+    if (!this.floating) {
+      for (let i = 0; i < values.length; i++) this.width = Math.max(this.width, this.raw(values[i]!).length);
       return;
     }
-    const size = shape[d]!;
-    for (const i of visibleIndices(size, summarize, edge)) if (i >= 0) visit(d + 1, base + i * strides[d]!);
-  };
-  visit(0, 0);
-  const fmt = makeFormatter(shown, t.dtype);
-  const width = Math.max(1, ...shown.map((v) => fmt(v).length));
-  const cell = (v: number) => fmt(v).padStart(width);
-  const prefix = "tensor(";
-  let body: string;
-  if (shape.length === 0) body = fmt(flat[0]!);
-  else if (n === 0) body = "[]";
-  else {
-    const render = (d: number, base: number, indent: number): string => {
-      const size = shape[d]!;
-      const idx = visibleIndices(size, summarize, edge);
-      if (d === shape.length - 1) {
-        const items = idx.map((i) => (i < 0 ? "..." : cell(flat[base + i * strides[d]!]!)));
-        return `[${wrapRow(items, indent + 1)}]`;
+    const vals: number[] = [];
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (Number.isFinite(v) && v !== 0) vals.push(v);
+    }
+    if (vals.length > 0) {
+      let min = Infinity;
+      let max = 0;
+      for (const v of vals) {
+        const a = Math.abs(v);
+        if (a < min) min = a;
+        if (a > max) max = a;
+        if (v !== Math.ceil(v)) this.intMode = false;
       }
-      const sep = `,${"\n".repeat(shape.length - d - 1)}${" ".repeat(indent + 1)}`;
-      const parts = idx.map((i) => (i < 0 ? "..." : render(d + 1, base + i * strides[d]!, indent + 1)));
-      return `[${parts.join(sep)}]`;
-    };
-    body = render(0, 0, prefix.length);
+      if (this.intMode) {
+        if (max / min > 1000 || max > 1e8) {
+          this.sciMode = true;
+          for (const v of vals) this.width = Math.max(this.width, scientific(v, precision).length);
+        } else for (const v of vals) this.width = Math.max(this.width, fixed(v, 0).length + 1);
+      } else if (max / min > 1000 || max > 1e8 || min < 1e-4) {
+        this.sciMode = true;
+        for (const v of vals) this.width = Math.max(this.width, scientific(v, precision).length);
+      } else for (const v of vals) this.width = Math.max(this.width, fixed(v, precision).length);
+    }
+    if (printOptions.sciMode !== null) this.sciMode = printOptions.sciMode;
   }
-  let suffix = "";
-  if (n === 0) suffix += `, size=[${shape.join(", ")}]`;
-  suffix += dtypeSuffix(t.dtype);
-  if (t.gradFn) suffix += `, gradFn=<${t.gradFn.name}>`;
-  else if (t.requiresGrad) suffix += ", requiresGrad=true";
-  return `${prefix}${body}${suffix})`;
+
+  private raw(v: number): string {
+    if (this.dtype === "bool") return v ? "True" : "False";
+    if (!this.floating) return String(v);
+    if (!Number.isFinite(v)) return special(v);
+    const { precision } = printOptions;
+    if (this.sciMode) return scientific(v, precision);
+    if (this.intMode) return `${fixed(v, 0)}.`;
+    return fixed(v, precision);
+  }
+
+  format(v: number): string {
+    return this.raw(v).padStart(this.width);
+  }
 }
 
 /** Indices to print along a dim of `size`; -1 marks the `...` of a summarised dim. */
@@ -111,17 +127,68 @@ function visibleIndices(size: number, summarize: boolean, edge: number): number[
   return [...head, -1, ...tail];
 }
 
-/** Joins a row's cells, wrapping at the line width like PyTorch. */
-function wrapRow(items: string[], indent: number): string {
-  const lines: string[] = [];
-  let line = "";
-  for (const item of items) {
-    const piece = line === "" ? item : `${line}, ${item}`;
-    if (line !== "" && piece.length + indent > printOptions.linewidth) {
-      lines.push(line + ",");
-      line = item;
-    } else line = piece;
+/** The body of a tensor's printout (`[[1., 2.], ...]`) given its values in row-major order. */
+function tensorBody(shape: readonly number[], dtype: DType, flat: ArrayLike<number>, indent: number): string {
+  const n = numelOf(shape);
+  if (n === 0) return "[]";
+  const { threshold, edgeitems, linewidth } = printOptions;
+  const summarize = n > threshold;
+  const strides: number[] = [];
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = acc;
+    acc *= shape[i]!;
   }
-  lines.push(line);
-  return lines.join(`\n${" ".repeat(indent)}`);
+  // The formatter sees only the values that will be printed (PyTorch's get_summarized_data).
+  const shown: number[] = [];
+  const collect = (d: number, base: number) => {
+    if (d === shape.length) return void shown.push(flat[base]!);
+    for (const i of visibleIndices(shape[d]!, summarize, edgeitems)) if (i >= 0) collect(d + 1, base + i * strides[d]!);
+  };
+  collect(0, 0);
+  const fmt = new Formatter(shown, dtype);
+  if (shape.length === 0) return fmt.format(flat[0]!);
+  const render = (d: number, base: number, ind: number): string => {
+    const idx = visibleIndices(shape[d]!, summarize, edgeitems);
+    if (d === shape.length - 1) {
+      const items = idx.map((i) => (i < 0 ? " ..." : fmt.format(flat[base + i * strides[d]!]!)));
+      const perLine = Math.max(1, Math.floor((linewidth - ind) / (fmt.width + 2)));
+      const lines: string[] = [];
+      for (let i = 0; i < items.length; i += perLine) lines.push(items.slice(i, i + perLine).join(", "));
+      return `[${lines.join(`,\n${" ".repeat(ind + 1)}`)}]`;
+    }
+    const parts = idx.map((i) => (i < 0 ? "..." : render(d + 1, base + i * strides[d]!, ind + 1)));
+    return `[${parts.join(`,${"\n".repeat(shape.length - d - 1)}${" ".repeat(ind + 1)}`)}]`;
+  };
+  return render(0, 0, indent);
+}
+
+/** Appends `, suffix` items, moving one to a new line when it would pass the line width (_add_suffixes). */
+function addSuffixes(text: string, suffixes: string[], indent: number): string {
+  const parts = [text];
+  let lastLine = text.length - text.lastIndexOf("\n") + 1;
+  for (const s of suffixes) {
+    if (lastLine + s.length + 2 > printOptions.linewidth) {
+      parts.push(`,\n${" ".repeat(indent)}${s}`);
+      lastLine = indent + s.length;
+    } else {
+      parts.push(`, ${s}`);
+      lastLine += s.length + 2;
+    }
+  }
+  return parts.join("") + ")";
+}
+
+/** Formats a tensor given its values in row-major order: `tensor([1., 2.], dtype=float64)`. */
+export function formatTensor(t: Printable, flat: TypedArray): string {
+  const prefix = "tensor(";
+  const shape = t.shape;
+  const suffixes: string[] = [];
+  if (numelOf(shape) === 0) {
+    if (shape.length !== 1) suffixes.push(`size=[${shape.join(", ")}]`);
+    if (t.dtype !== "float32") suffixes.push(`dtype=${t.dtype}`);
+  } else if (t.dtype === "float64") suffixes.push(`dtype=${t.dtype}`);
+  if (t.gradFn) suffixes.push(`gradFn=<${t.gradFn.name}>`);
+  else if (t.requiresGrad) suffixes.push("requiresGrad=true");
+  return addSuffixes(prefix + tensorBody(shape, t.dtype, flat, prefix.length), suffixes, prefix.length);
 }

@@ -61,6 +61,8 @@ export interface OpDef<A extends object = object> {
   readonly grad: GradFormula<A> | "nondifferentiable" | "composite";
   /** For pointwise ops: the scalar expression the eager kernel and code generators are built from. */
   readonly pointwise?: ScalarExpr<A>;
+  /** Statements declaring the constants the pointwise expression uses, read from `attrs`. */
+  readonly pointwisePrelude?: (attrs: A) => string;
   /** Primitive form for code generators, written with ops. */
   decompose?(inputs: readonly Tensor[], attrs: A): Tensor[];
   /** Output shape depends on input values (nonzero, masked select): a graph break when traced. */

@@ -1,0 +1,93 @@
+// A small benchmark library: registration, warm-up, timing with performance.now(), medians and
+// a printed table. Benchmarks are not tests: they measure, they do not assert.
+
+export interface Benchmark {
+  /** Row label, e.g. "matmul float32". */
+  name: string;
+  /** Problem size as printed, e.g. "512x512x512". */
+  size: string;
+  /** Builds inputs once (not timed); returns the function timed on each run. */
+  setup: () => (() => unknown) | null;
+  /** Floating-point operations per run (gives a GFLOP/s column). */
+  flops?: number;
+  /** Elements processed per run (gives an ns/element column when flops is not given). */
+  elements?: number;
+  /** Name of another benchmark in the same run: the ratio column is this median / that median. */
+  baseline?: string;
+  /** Runs after warm-up (default 5, the minimum). */
+  runs?: number;
+  /** Warm-up runs (default 2). */
+  warmup?: number;
+  /** Why the benchmark was skipped, set when setup returns null. */
+  skipReason?: string;
+}
+
+export interface BenchResult {
+  bench: Benchmark;
+  times: number[];
+  median: number;
+  skipped?: string;
+}
+
+const registry: Benchmark[] = [];
+
+export function register(b: Benchmark): void {
+  registry.push(b);
+}
+
+export function registered(): readonly Benchmark[] {
+  return registry;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Times `fn`: `warmup` untimed calls, then `runs` timed calls; returns milliseconds per call. */
+export function time(fn: () => unknown, runs = 5, warmup = 2): number[] {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < Math.max(runs, 5); i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+export function runBenchmark(b: Benchmark): BenchResult {
+  const fn = b.setup();
+  if (fn === null) return { bench: b, times: [], median: NaN, skipped: b.skipReason ?? "skipped" };
+  const times = time(fn, b.runs ?? 5, b.warmup ?? 2);
+  return { bench: b, times, median: median(times) };
+}
+
+function rate(r: BenchResult): string {
+  if (r.skipped) return "";
+  const { flops, elements } = r.bench;
+  if (flops !== undefined) return `${(flops / (r.median * 1e6)).toFixed(2)} GFLOP/s`;
+  if (elements !== undefined) return `${((r.median * 1e6) / elements).toFixed(2)} ns/elem`;
+  return "";
+}
+
+/** Formats results as a Markdown table (name, size, median ms, rate, ratio). */
+export function formatTable(results: readonly BenchResult[]): string {
+  const byName = new Map(results.map((r) => [r.bench.name, r]));
+  const rows = results.map((r) => {
+    const base = r.bench.baseline ? byName.get(r.bench.baseline) : undefined;
+    const ratio = base && !base.skipped && !r.skipped ? `${(r.median / base.median).toFixed(2)}× ${r.bench.baseline}` : "";
+    return [
+      r.bench.name,
+      r.bench.size,
+      r.skipped ? `skipped: ${r.skipped}` : r.median.toFixed(r.median < 10 ? 3 : 1),
+      rate(r),
+      ratio,
+    ];
+  });
+  const header = ["benchmark", "size", "median ms", "GFLOP/s or ns/elem", "ratio"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  return [line(header), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...rows.map(line)].join("\n");
+}

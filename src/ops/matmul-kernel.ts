@@ -1,0 +1,250 @@
+// The eager matrix-multiply kernel: C (=|+=) alpha · A·B for strided A [M, K] and B [K, N] into a
+// row-major C. Blocked GotoBLAS-style: B is packed into Float64Array panels of NR columns
+// (k-major), A into panels of MR rows, and a 4×4 micro-kernel keeps its 16 accumulators in locals,
+// so the inner loop is 8 sequential loads per 16 multiply-adds and no function call per element.
+// Everything accumulates in JS doubles; an Int32Array C wraps like int32 on store.
+import type { TypedArray } from "../core/dtype.js";
+
+const MR = 4;
+const NR = 4;
+/** Depth of one packed block (rows of B, columns of A). */
+const KC = 256;
+/** Rows of A packed at once (its block stays in L2 while B panels stream through L1). */
+const MC = 128;
+/** Columns of B packed at once. */
+const NC = 2048;
+
+let packA = new Float64Array(MC * KC);
+let packB = new Float64Array(KC * NC);
+/** One edge tile of the micro-kernel. */
+const edge = new Float64Array(MR * NR);
+
+/** Below this many multiply-adds the packing overhead outweighs the blocked kernel. */
+const SMALL = 4096;
+
+/**
+ * General matrix multiply on strided operands.
+ * A element (i, k) is `a[aOff + i·aRs + k·aCs]`, B element (k, j) is `b[bOff + k·bRs + j·bCs]`,
+ * C element (i, j) is `c[cOff + i·ldc + j]`. With `accumulate` the product is added to C.
+ */
+export function gemm(
+  M: number,
+  N: number,
+  K: number,
+  a: TypedArray,
+  aOff: number,
+  aRs: number,
+  aCs: number,
+  b: TypedArray,
+  bOff: number,
+  bRs: number,
+  bCs: number,
+  c: TypedArray,
+  cOff: number,
+  ldc: number,
+  alpha = 1,
+  accumulate = false,
+): void {
+  if (M === 0 || N === 0) return;
+  if (K === 0) {
+    if (!accumulate) for (let i = 0; i < M; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + N);
+    return;
+  }
+  if (N === 1) return gemv(M, K, a, aOff, aRs, aCs, b, bOff, bRs, c, cOff, ldc, alpha, accumulate);
+  if (M === 1) return gemv(N, K, b, bOff, bCs, bRs, a, aOff, aCs, c, cOff, 1, alpha, accumulate);
+  if (M * N * K <= SMALL) return gemmSmall(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate);
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = Math.min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = Math.min(KC, K - pc);
+      const addTo = accumulate || pc > 0;
+      packPanelsB(b, bOff + pc * bRs + jc * bCs, bRs, bCs, kc, nc);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = Math.min(MC, M - ic);
+        packPanelsA(a, aOff + ic * aRs + pc * aCs, aRs, aCs, mc, kc);
+        macroKernel(mc, nc, kc, c, cOff + ic * ldc + jc, ldc, alpha, addTo);
+      }
+    }
+  }
+}
+
+/** Packs a kc×nc block of B into ⌈nc/NR⌉ panels, each kc rows of NR values (zero-padded). */
+function packPanelsB(b: TypedArray, off: number, rs: number, cs: number, kc: number, nc: number): void {
+  const panels = Math.ceil(nc / NR);
+  if (packB.length < panels * NR * kc) packB = new Float64Array(panels * NR * kc);
+  const pb = packB;
+  for (let jp = 0; jp < panels; jp++) {
+    const j0 = jp * NR;
+    const base = jp * NR * kc;
+    if (j0 + NR <= nc) {
+      let src = off + j0 * cs;
+      if (cs === 1) {
+        for (let k = 0, p = base; k < kc; k++, p += NR, src += rs) {
+          pb[p] = b[src]!;
+          pb[p + 1] = b[src + 1]!;
+          pb[p + 2] = b[src + 2]!;
+          pb[p + 3] = b[src + 3]!;
+        }
+      } else {
+        for (let k = 0, p = base; k < kc; k++, p += NR, src += rs) {
+          pb[p] = b[src]!;
+          pb[p + 1] = b[src + cs]!;
+          pb[p + 2] = b[src + 2 * cs]!;
+          pb[p + 3] = b[src + 3 * cs]!;
+        }
+      }
+    } else {
+      const w = nc - j0;
+      for (let k = 0, p = base; k < kc; k++, p += NR) {
+        const src = off + k * rs + j0 * cs;
+        for (let j = 0; j < NR; j++) pb[p + j] = j < w ? b[src + j * cs]! : 0;
+      }
+    }
+  }
+}
+
+/** Packs an mc×kc block of A into ⌈mc/MR⌉ panels, each kc columns of MR values (zero-padded). */
+function packPanelsA(a: TypedArray, off: number, rs: number, cs: number, mc: number, kc: number): void {
+  const panels = Math.ceil(mc / MR);
+  if (packA.length < panels * MR * kc) packA = new Float64Array(panels * MR * kc);
+  const pa = packA;
+  for (let ip = 0; ip < panels; ip++) {
+    const i0 = ip * MR;
+    const base = ip * MR * kc;
+    if (i0 + MR <= mc) {
+      let s0 = off + i0 * rs;
+      if (cs === 1) {
+        // Rows are contiguous: read them sequentially, write interleaved.
+        for (let r = 0; r < MR; r++, s0 += rs) {
+          for (let k = 0, p = base + r; k < kc; k++, p += MR) pa[p] = a[s0 + k]!;
+        }
+      } else {
+        for (let k = 0, p = base; k < kc; k++, p += MR, s0 += cs) {
+          pa[p] = a[s0]!;
+          pa[p + 1] = a[s0 + rs]!;
+          pa[p + 2] = a[s0 + 2 * rs]!;
+          pa[p + 3] = a[s0 + 3 * rs]!;
+        }
+      }
+    } else {
+      const h = mc - i0;
+      for (let k = 0, p = base; k < kc; k++, p += MR) {
+        const src = off + i0 * rs + k * cs;
+        for (let r = 0; r < MR; r++) pa[p + r] = r < h ? a[src + r * rs]! : 0;
+      }
+    }
+  }
+}
+
+/** Multiplies the packed A block by the packed B block into C, tile by tile. */
+function macroKernel(mc: number, nc: number, kc: number, c: TypedArray, cOff: number, ldc: number, alpha: number, addTo: boolean): void {
+  const pa = packA;
+  const pb = packB;
+  const stride = MR * kc;
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const bBase = (j0 / NR) * NR * kc;
+    const w = Math.min(NR, nc - j0);
+    for (let i0 = 0; i0 < mc; i0 += MR) {
+      const aBase = (i0 / MR) * stride;
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+      let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      for (let k = 0, pA = aBase, pB = bBase; k < kc; k++, pA += 4, pB += 4) {
+        const a0 = pa[pA]!, a1 = pa[pA + 1]!, a2 = pa[pA + 2]!, a3 = pa[pA + 3]!;
+        const b0 = pb[pB]!, b1 = pb[pB + 1]!, b2 = pb[pB + 2]!, b3 = pb[pB + 3]!;
+        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+      }
+      const h = Math.min(MR, mc - i0);
+      const p = cOff + i0 * ldc + j0;
+      if (h === MR && w === NR && alpha === 1) {
+        if (addTo) {
+          c[p] += c00; c[p + 1] += c01; c[p + 2] += c02; c[p + 3] += c03;
+          const p1 = p + ldc; c[p1] += c10; c[p1 + 1] += c11; c[p1 + 2] += c12; c[p1 + 3] += c13;
+          const p2 = p1 + ldc; c[p2] += c20; c[p2 + 1] += c21; c[p2 + 2] += c22; c[p2 + 3] += c23;
+          const p3 = p2 + ldc; c[p3] += c30; c[p3 + 1] += c31; c[p3 + 2] += c32; c[p3 + 3] += c33;
+        } else {
+          c[p] = c00; c[p + 1] = c01; c[p + 2] = c02; c[p + 3] = c03;
+          const p1 = p + ldc; c[p1] = c10; c[p1 + 1] = c11; c[p1 + 2] = c12; c[p1 + 3] = c13;
+          const p2 = p1 + ldc; c[p2] = c20; c[p2 + 1] = c21; c[p2 + 2] = c22; c[p2 + 3] = c23;
+          const p3 = p2 + ldc; c[p3] = c30; c[p3 + 1] = c31; c[p3 + 2] = c32; c[p3 + 3] = c33;
+        }
+      } else {
+        const e = edge;
+        e[0] = c00; e[1] = c01; e[2] = c02; e[3] = c03;
+        e[4] = c10; e[5] = c11; e[6] = c12; e[7] = c13;
+        e[8] = c20; e[9] = c21; e[10] = c22; e[11] = c23;
+        e[12] = c30; e[13] = c31; e[14] = c32; e[15] = c33;
+        for (let r = 0; r < h; r++) {
+          for (let j = 0; j < w; j++) {
+            const q = p + r * ldc + j;
+            const v = alpha * e[r * NR + j]!;
+            c[q] = addTo ? c[q]! + v : v;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** y (=|+=) alpha · A·x for A [M, K] (strided) and x [K] (stride xs); y has stride ys. */
+function gemv(
+  M: number,
+  K: number,
+  a: TypedArray,
+  aOff: number,
+  aRs: number,
+  aCs: number,
+  x: TypedArray,
+  xOff: number,
+  xs: number,
+  y: TypedArray,
+  yOff: number,
+  ys: number,
+  alpha: number,
+  accumulate: boolean,
+): void {
+  for (let i = 0; i < M; i++) {
+    let acc = 0;
+    let pa = aOff + i * aRs;
+    let px = xOff;
+    if (aCs === 1 && xs === 1) {
+      for (let k = 0; k < K; k++) acc += a[pa + k]! * x[px + k]!;
+    } else {
+      for (let k = 0; k < K; k++, pa += aCs, px += xs) acc += a[pa]! * x[px]!;
+    }
+    const q = yOff + i * ys;
+    y[q] = accumulate ? y[q]! + alpha * acc : alpha * acc;
+  }
+}
+
+function gemmSmall(
+  M: number,
+  N: number,
+  K: number,
+  a: TypedArray,
+  aOff: number,
+  aRs: number,
+  aCs: number,
+  b: TypedArray,
+  bOff: number,
+  bRs: number,
+  bCs: number,
+  c: TypedArray,
+  cOff: number,
+  ldc: number,
+  alpha: number,
+  accumulate: boolean,
+): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let acc = 0;
+      for (let k = 0, pa = aOff + i * aRs, pb = bOff + j * bCs; k < K; k++, pa += aCs, pb += bRs) acc += a[pa]! * b[pb]!;
+      const q = cOff + i * ldc + j;
+      c[q] = accumulate ? c[q]! + alpha * acc : alpha * acc;
+    }
+  }
+}
