@@ -8,7 +8,6 @@ import { activeTracer } from "../dispatch/tracer.js";
 import { activeFrame, Frame } from "./frame.js";
 import { BREAK_FOR_ACCESS, reasonForAccess } from "./hints.js";
 import { LazyValue, PendingValue } from "./lazy.js";
-import { forcePendingReaders } from "./pending.js";
 import { CompiledFunctionState, modes, type CompileOptions } from "./state.js";
 import { GraphTrace } from "./trace.js";
 import { config } from "./config.js";
@@ -232,7 +231,5 @@ installAccessHooks({
       (tracer.owner as Frame).graphBreak(BREAK_FOR_ACCESS[access], `${reasonForAccess(access, t.shape)} (its memory was written inside the graph)`);
     }
   },
-  beforeWrite(storage: Storage) {
-    forcePendingReaders(storage);
-  },
+  beforeWrite(_storage: Storage) {},
 });

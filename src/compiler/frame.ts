@@ -30,9 +30,6 @@ export const builtinBackends: Record<"eager" | "default", Backend> = {
   default: eagerBackend,
 };
 
-/** Ops that custom-op registration marked as having no fake implementation. */
-export const opsWithoutFake = new Set<string>();
-
 const frameStack: Frame[] = [];
 
 export function activeFrame(): Frame | null {
@@ -140,10 +137,6 @@ export class Frame implements TraceOwner {
     } finally {
       setTracer(prev);
     }
-  }
-
-  isOpaqueWithoutFake(def: AnyOpDef): boolean {
-    return opsWithoutFake.has(def.name);
   }
 
   /** A graph break: refuse it (fullgraph, errorOnGraphBreak) or run the graph so far and start anew. */
@@ -391,7 +384,7 @@ function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unk
   });
   if (kind === "end") {
     const rest = trace.storages.filter((g) => !needed.has(g));
-    if (rest.length) new PendingGroup(trace.graph, trace.inputs, rest);
+    if (rest.length) new PendingGroup(trace.graph, trace.inputs, rest, frame.state.name);
   }
 }
 

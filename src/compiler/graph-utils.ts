@@ -21,7 +21,7 @@ export function extractSubgraph(graph: Graph, outputs: readonly Node[]): { graph
   for (const n of graph.nodes) {
     if (n.op === "placeholder") {
       if (needed.has(n)) {
-        map.set(n, sub.placeholder(n.name, n.outputs[0]!, n.placeholderKind ?? "tensor"));
+        map.set(n, sub.placeholder(n.nameHint, n.outputs[0]!, n.placeholderKind ?? "tensor"));
         inputIndices.push(placeholderIndex);
       }
       placeholderIndex++;

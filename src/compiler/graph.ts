@@ -19,10 +19,15 @@ export class Node {
   /** Free-form facts attached by passes (shapes, fusion groups, ...). */
   readonly meta: Record<string, unknown> = {};
 
+  /** Assigned on first use by the graph (naming costs time, and most graphs are never printed). */
+  _name: string | null = null;
+
   constructor(
+    readonly graph: Graph,
     readonly id: number,
     readonly op: NodeOp,
-    readonly name: string,
+    /** What the name is derived from: the op name, or an input's name. */
+    readonly nameHint: string,
     /** For calls: the registry op name (or "getitem" for one output of a multi-output call). */
     readonly target: string,
     readonly args: readonly Node[],
@@ -31,6 +36,12 @@ export class Node {
     readonly outputs: readonly ValueMeta[],
     readonly placeholderKind: PlaceholderKind | null = null,
   ) {}
+
+  /** A readable unique name (`sin`, `sin_1`, `x`), as used in the printed graph. */
+  get name(): string {
+    if (this._name === null) this.graph.assignNames();
+    return this._name!;
+  }
 
   get shape(): readonly number[] {
     return this.outputs[0]!.shape;
@@ -57,6 +68,15 @@ function typeString(m: ValueMeta): string {
 export class Graph {
   readonly nodes: Node[] = [];
   private readonly nameCounts = new Map<string, number>();
+  private named = 0;
+
+  /** Names every node not named yet, in order. */
+  assignNames(): void {
+    for (; this.named < this.nodes.length; this.named++) {
+      const n = this.nodes[this.named]!;
+      n._name = n.op === "output" ? "output" : this.uniqueName(n.nameHint);
+    }
+  }
 
   private uniqueName(base: string): string {
     const clean = base.replace(/[^A-Za-z0-9_]/g, "_").replace(/^(\d)/, "_$1") || "v";
@@ -72,22 +92,22 @@ export class Graph {
   }
 
   placeholder(name: string, meta: ValueMeta, kind: PlaceholderKind = "tensor"): Node {
-    return this.add(new Node(this.nodes.length, "placeholder", this.uniqueName(name), "", [], {}, [meta], kind));
+    return this.add(new Node(this, this.nodes.length, "placeholder", name, "", [], {}, [meta], kind));
   }
 
   call(target: string, args: readonly Node[], attrs: Readonly<Record<string, unknown>>, outputs: readonly ValueMeta[]): Node {
-    return this.add(new Node(this.nodes.length, "call", this.uniqueName(target.split("::").pop()!), target, args, attrs, outputs));
+    return this.add(new Node(this, this.nodes.length, "call", target.split("::").pop()!, target, args, attrs, outputs));
   }
 
   /** Output `index` of a multi-output call as its own value. */
   getitem(source: Node, index: number): Node {
     return this.add(
-      new Node(this.nodes.length, "call", this.uniqueName(`${source.name}_${index}`), "getitem", [source], { index }, [source.outputs[index]!]),
+      new Node(this, this.nodes.length, "call", `${source.nameHint}_${index}`, "getitem", [source], { index }, [source.outputs[index]!]),
     );
   }
 
   output(values: readonly Node[]): Node {
-    return this.add(new Node(this.nodes.length, "output", "output", "", values, {}, []));
+    return this.add(new Node(this, this.nodes.length, "output", "output", "", values, {}, []));
   }
 
   get placeholders(): Node[] {

@@ -25,9 +25,6 @@ class MetaOnlyOwner implements TraceOwner {
   runEagerOp(def: AnyOpDef, _inputs: readonly Tensor[], _attrs: object, _metas: OutputMeta[]): Tensor[] {
     throw new KilnError(`op ${def.name} cannot run for metadata only`);
   }
-  isOpaqueWithoutFake(): boolean {
-    return false;
-  }
   currentTrace(): GraphTrace {
     return this.trace;
   }

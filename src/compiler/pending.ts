@@ -1,7 +1,9 @@
-// Escaped lazy values: tensors created in a finished graph that were not among its outputs.
-// They are recomputed on demand from the recorded graph; before anything writes to an input
-// they depend on, they are computed first (DESIGN.md, "Rules that keep it sound").
-import type { Storage } from "../core/storage.js";
+// Escaped lazy values: tensors created in a finished graph that were not among its outputs (kiln
+// cannot see whether a value is still referenced, so only returned values, values saved for
+// backward and values that need an input's old contents are outputs). An escaped value is
+// recomputed from the recorded graph when first read. If an input it depends on was written in
+// place since, its old contents are gone: reading it then throws instead of returning garbage.
+import { KilnError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { eagerBackend } from "../backends/eager.js";
 import { noGrad } from "../dispatch/grad-mode.js";
@@ -10,56 +12,52 @@ import type { Graph } from "./graph.js";
 import { extractSubgraph } from "./graph-utils.js";
 import { PendingValue, type LazyStorage } from "./lazy.js";
 
-const byStorage = new WeakMap<Storage, Set<WeakRef<PendingGroup>>>();
-
-/** The escaped values of one finished graph, computed together when any of them is needed. */
+/** The escaped values of one finished graph, computed together when any of them is first read. */
 export class PendingGroup {
   private done = false;
-  private readonly groups: { storage: LazyStorage; members: WeakRef<Tensor>[] }[];
+  private readonly versions: number[];
 
   constructor(
     private readonly graph: Graph,
     private readonly inputs: Tensor[],
-    storages: LazyStorage[],
+    private readonly storages: LazyStorage[],
+    private readonly fnName: string,
   ) {
-    this.groups = storages.map((s) => ({ storage: s, members: s.members.map((m) => new WeakRef(m)) }));
-    const self = new WeakRef(this);
+    this.versions = inputs.map((t) => t._version);
     for (const s of storages) {
       for (const m of s.members) m._lazy = new PendingValue(() => this.force(), s.version);
     }
-    for (const input of inputs) {
-      if (input._storage === null) continue;
-      let set = byStorage.get(input._storage);
-      if (!set) byStorage.set(input._storage, (set = new Set()));
-      for (const ref of set) if (ref.deref() === undefined) set.delete(ref);
-      set.add(self);
-    }
   }
 
-  /** Computes every escaped value of the group that is still alive. */
+  /** Computes every escaped value of the group. */
   force(): void {
     if (this.done) return;
+    const changed = this.inputs.findIndex((t, i) => t._version !== this.versions[i]);
+    if (changed >= 0) {
+      throw new KilnError(
+        `this tensor was computed inside compiled function '${this.fnName}' and escaped without being returned; ` +
+          `an input it depends on (${this.graph.placeholders[changed]?.name ?? `input ${changed}`}) was modified in place since, so it can no longer be computed. ` +
+          "Return the tensor from the compiled function (or clone it there) to keep its value.",
+      );
+    }
     this.done = true;
-    const alive = this.groups
-      .map((g) => ({ storage: g.storage, members: g.members.map((r) => r.deref()).filter((t): t is Tensor => t !== undefined && t._lazy instanceof PendingValue) }))
-      .filter((g) => g.members.length > 0);
-    if (alive.length === 0) return;
     const prev = setTracer(null);
     try {
-      noGrad(() => this.compute(alive));
+      noGrad(() => this.compute());
     } finally {
       setTracer(prev);
     }
   }
 
-  private compute(alive: { storage: LazyStorage; members: Tensor[] }[]): void {
-    const { graph, inputIndices } = extractSubgraph(this.graph, alive.map((g) => g.storage.value));
+  private compute(): void {
+    const { graph, inputIndices } = extractSubgraph(this.graph, this.storages.map((s) => s.value));
     const results = eagerBackend(graph)(...inputIndices.map((i) => this.inputs[i]!));
-    alive.forEach((g, i) => {
+    this.storages.forEach((s, i) => {
       const r = results[i]!.contiguous();
-      for (const m of g.members) {
+      for (const m of s.members) {
+        if (!(m._lazy instanceof PendingValue)) continue;
         m._storage = r._storage;
-        if (m === g.storage.root) {
+        if (m === s.root) {
           m._strides = r._strides.slice();
           m._offset = r._offset;
         } else m._offset += r._offset;
@@ -67,12 +65,4 @@ export class PendingGroup {
       }
     });
   }
-}
-
-/** Before an eager write to `storage`: compute escaped values that still need its old contents. */
-export function forcePendingReaders(storage: Storage): void {
-  const set = byStorage.get(storage);
-  if (!set) return;
-  byStorage.delete(storage);
-  for (const ref of set) ref.deref()?.force();
 }

@@ -31,16 +31,29 @@ export interface TraceOwner {
   graphBreak(type: GraphBreakType, reason: string): void;
   /** Runs an op eagerly (after a break), without autograd. */
   runEagerOp(def: AnyOpDef, inputs: readonly Tensor[], attrs: object, metas: OutputMeta[]): Tensor[];
-  /** Custom ops registered without a fake implementation. */
-  isOpaqueWithoutFake(def: AnyOpDef): boolean;
   /** The trace recording now (a new one after a break). */
   currentTrace(): GraphTrace;
 }
 
 let nextTraceId = 1;
 
+function scalarKey(v: unknown): string {
+  if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "boolean" || v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) {
+    let s = "[";
+    for (const x of v) s += scalarKey(x) + ",";
+    return s + "]";
+  }
+  return JSON.stringify(v);
+}
+
+/** An exact, fast key for an op's attributes (part of the graph signature). */
 function attrsKey(attrs: object): string {
-  return JSON.stringify(attrs);
+  let s = "{";
+  for (const k in attrs) s += k + ":" + scalarKey((attrs as Record<string, unknown>)[k]) + ";";
+  return s + "}";
 }
 
 export class GraphTrace implements Tracer, TraceRef {
@@ -135,16 +148,14 @@ export class GraphTrace implements Tracer, TraceRef {
       this.owner.graphBreak("data-dependent-shape", `${def.name}() has an output shape that depends on input values`);
       return this.owner.runEagerOp(def, inputs, attrs, metas);
     }
-    if (this.owner.isOpaqueWithoutFake(def)) {
-      this.owner.graphBreak(
-        "custom-op-without-fake",
-        `custom op ${def.name} has no fake implementation, so its output metadata is unknown`,
-      );
-      return this.owner.runEagerOp(def, inputs, attrs, metas);
-    }
-    let args: Node[];
+    const args: Node[] = new Array(inputs.length);
+    let ids = "";
     try {
-      args = inputs.map((t) => this.valueOf(t));
+      for (let i = 0; i < inputs.length; i++) {
+        const a = this.valueOf(inputs[i]!);
+        args[i] = a;
+        ids += a.id + ",";
+      }
     } catch (e) {
       if (e instanceof RetryInNewTrace) return this.owner.currentTrace().record(def, inputs, attrs, metas);
       throw e;
@@ -163,16 +174,12 @@ export class GraphTrace implements Tracer, TraceRef {
       args.push(this.addPlaceholder(rng, "rng", "rng"));
       rngKey = "R";
     }
-    const node = this.graph.call(
-      def.name,
-      args,
-      nodeAttrs,
-      metas.map((m) => ({ shape: m.shape, dtype: m.dtype })),
-    );
+    const node = this.graph.call(def.name, args, nodeAttrs, metas);
     this.opCount++;
-    this.structure.push(`${def.name}(${args.map((a) => a.id).join(",")})${attrsKey(nodeAttrs)}${rngKey}`);
-    const outs: Tensor[] = [];
-    metas.forEach((m, i) => {
+    this.structure.push(def.name + "(" + ids + ")" + attrsKey(nodeAttrs) + rngKey);
+    const outs: Tensor[] = new Array(metas.length);
+    for (let i = 0; i < metas.length; i++) {
+      const m = metas[i]!;
       const value = metas.length === 1 ? node : this.graph.getitem(node, i);
       if (metas.length > 1) this.structure.push(`G${i}`);
       let t: Tensor;
@@ -190,8 +197,8 @@ export class GraphTrace implements Tracer, TraceRef {
         t._lazy = new LazyValue(group, value, 0);
         group.members.push(t);
       }
-      outs.push(t);
-    });
+      outs[i] = t;
+    }
     return outs;
   }
 

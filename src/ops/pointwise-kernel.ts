@@ -76,36 +76,63 @@ function compileLoop(layouts: Layout[], expr: string, prelude: string): Compiled
  * Makes the eager kernel of a pointwise op. The output is contiguous (or the contiguous target of
  * an in-place op). `prelude` may declare constants from `attrs` used by the expression.
  */
+const DTYPE_CODE: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
+interface LoopEntry {
+  code: string;
+  pre: string;
+  loop: CompiledLoop;
+}
+
 export function pointwiseKernel<A extends object>(
   expr: ScalarExpr<A>,
   prelude: (attrs: A) => string = () => "",
 ): (inputs: readonly Tensor[], attrs: A, outs: Tensor[]) => void {
-  const cache = new Map<string, CompiledLoop>();
+  // Keyed by a number packing each input's layout and dtype and the output dtype; the expression
+  // text (which may depend on attributes) is compared within the bucket.
+  const cache = new Map<number, LoopEntry[]>();
   return (inputs, attrs, outs) => {
     const out = outs[0]!;
     const shape = out.shape;
     const n = numelOf(shape);
-    const layouts = inputs.map((t) => layoutOf(t, shape, n));
-    const args = inputs.map((_, j) => `x${j}`);
-    const code = expr(args, out.dtype, attrs, inputs.map((t) => t.dtype));
-    const pre = prelude(attrs);
-    const key = `${layouts.join("")}|${out.dtype}|${inputs.map((t) => t.dtype).join(",")}|${code}|${pre}`;
-    let loop = cache.get(key);
-    if (!loop) {
-      loop = compileLoop(layouts, out.dtype === "bool" ? `((${code}) ? 1 : 0)` : code, pre);
-      cache.set(key, loop);
+    const k = inputs.length;
+    const layouts: Layout[] = new Array(k);
+    const dtypes: DType[] = new Array(k);
+    let key = DTYPE_CODE[out.dtype];
+    let general = false;
+    for (let j = 0; j < k; j++) {
+      const t = inputs[j]!;
+      const l = layoutOf(t, shape, n);
+      layouts[j] = l;
+      dtypes[j] = t.dtype;
+      if (l === "g") general = true;
+      key = key * 16 + (l === "c" ? 0 : l === "s" ? 4 : 8) + DTYPE_CODE[t.dtype];
     }
-    const general = layouts.includes("g");
-    const datas = inputs.map((t) => t._data());
-    loop(
-      datas,
-      inputs.map((t) => t._offset),
-      general ? inputs.map((t) => broadcastStrides(t, shape)) : [],
-      out._storage!.data,
-      out._offset,
-      shape,
-      n,
-      attrs,
-    );
+    const args = ARG_NAMES.slice(0, k);
+    const code = expr(args, out.dtype, attrs, dtypes);
+    const pre = prelude(attrs);
+    let bucket = cache.get(key);
+    if (!bucket) cache.set(key, (bucket = []));
+    let entry: LoopEntry | undefined;
+    for (const e of bucket) {
+      if (e.code === code && e.pre === pre) {
+        entry = e;
+        break;
+      }
+    }
+    if (!entry) {
+      entry = { code, pre, loop: compileLoop(layouts, out.dtype === "bool" ? `((${code}) ? 1 : 0)` : code, pre) };
+      bucket.push(entry);
+    }
+    const datas: TypedArray[] = new Array(k);
+    const offsets: number[] = new Array(k);
+    for (let j = 0; j < k; j++) {
+      datas[j] = inputs[j]!._data();
+      offsets[j] = inputs[j]!._offset;
+    }
+    entry.loop(datas, offsets, general ? inputs.map((t) => broadcastStrides(t, shape)) : NO_STRIDES, out._storage!.data, out._offset, shape, n, attrs);
   };
 }
+
+const ARG_NAMES = ["x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7"];
+const NO_STRIDES: number[][] = [];

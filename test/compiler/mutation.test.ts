@@ -75,16 +75,26 @@ describe("mutation and aliasing", () => {
     expect(kept!.isLazy).toBe(false);
   });
 
-  it("an escaped intermediate is computed before its input is written eagerly", () => {
+  it("an escaped intermediate whose input was later written in place cannot be computed: a clear error, never garbage", () => {
     let kept: Tensor | null = null;
-    const f = compile((x: Tensor) => {
+    const f = compile(function keepsDouble(x: Tensor) {
       kept = x.mul(2);
       return x.sum();
     });
     const x = f32([1, 2]);
     f(x);
     x.add_(100);
-    expect(kept!.tolist()).toEqual([2, 4]);
+    expect(() => kept!.tolist()).toThrow(k.KilnError);
+    expect(() => kept!.tolist()).toThrow(/escaped without being returned.*keepsDouble|keepsDouble.*escaped without being returned/);
+    // returning it keeps its value
+    const g = compile((y: Tensor) => {
+      const d = y.mul(2);
+      return [d, y.sum()];
+    });
+    const y = f32([1, 2]);
+    const [d] = g(y) as Tensor[];
+    y.add_(100);
+    expect(d!.tolist()).toEqual([2, 4]);
   });
 
   it("an escaped intermediate that depends on a mutated input keeps the old value", () => {
