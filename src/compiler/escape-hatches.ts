@@ -1,5 +1,5 @@
-// Escape hatches and controls (SPEC §4, §5): graphBreak, skipFrame, errorOnGraphBreak, disable,
-// nonstrictTrace and cond.
+// Escape hatches and controls (SPEC §4, §5): graphBreak, skipFrame, errorOnGraphBreak, disable
+// and cond (nonstrictTrace is in nonstrict.ts).
 import { ArgumentError, KilnError, ShapeError, describeValue } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { setTracer, activeTracer } from "../dispatch/tracer.js";
@@ -56,24 +56,6 @@ export function disable<F extends (...args: never[]) => unknown>(fn: F, options:
     }
   };
   Object.defineProperty(wrapped, "name", { value: name });
-  return wrapped as F;
-}
-
-/**
- * compiler.nonstrictTrace(fn): declares fn pure; inside a compiled region its ops go into the
- * graph and explicit graph breaks inside it are ignored.
- */
-export function nonstrictTrace<F extends (...args: never[]) => unknown>(fn: F): F {
-  const wrapped = function (this: unknown, ...args: Parameters<F>) {
-    if (activeTracer === null) return fn.apply(this, args);
-    modes.nonstrictDepth++;
-    try {
-      return fn.apply(this, args);
-    } finally {
-      modes.nonstrictDepth--;
-    }
-  };
-  Object.defineProperty(wrapped, "name", { value: fn.name });
   return wrapped as F;
 }
 

@@ -71,6 +71,8 @@ export class GraphTrace implements Tracer, TraceRef {
   readonly writtenStorages = new Map<Storage, LazyStorage>();
   private readonly structure: string[] = [];
   opCount = 0;
+  /** Writes recorded so far (nonstrictTrace refuses to replay code that writes). */
+  writeCount = 0;
 
   /**
    * @param metaOnly a scratch trace that never runs (cond's untaken branch, fake implementations):
@@ -240,6 +242,7 @@ export class GraphTrace implements Tracer, TraceRef {
     }
     group.version++;
     group.written = true;
+    this.writeCount++;
     this.structure.push(`W${group.value.id}`);
     if (group.concreteRoot && group.root._storage !== null) this.writtenStorages.set(group.root._storage, group);
     const h = target._lazy;
@@ -252,6 +255,32 @@ export class GraphTrace implements Tracer, TraceRef {
       group.members.push(target);
     }
     return true;
+  }
+
+  /** Adds a copy of a recorded call (nonstrictTrace replay), keeping the signature in step. */
+  replayCall(target: string, args: Node[], attrs: Readonly<Record<string, unknown>>, outputs: Node["outputs"]): Node {
+    const node = this.graph.call(target, args, attrs, outputs);
+    let ids = "";
+    for (const a of args) ids += a.id + ",";
+    this.opCount++;
+    this.structure.push(target + "(" + ids + ")" + attrsKey(attrs));
+    return node;
+  }
+
+  replayGetitem(source: Node, index: number): Node {
+    this.structure.push(`G${index}`);
+    return this.graph.getitem(source, index);
+  }
+
+  /** A new lazy tensor holding a node's value (a fresh root). */
+  lazyFromNode(node: Node): Tensor {
+    const m = node.outputs[0]!;
+    const t = new Tensor(null, m.shape.slice(), contiguousStrides(m.shape), 0, m.dtype);
+    const group = new LazyStorage(this, t, node, false);
+    this.storages.push(group);
+    t._lazy = new LazyValue(group, node, 0);
+    group.members.push(t);
+    return t;
   }
 
   /** Whether reading this concrete tensor's memory now would miss a write recorded in this graph. */

@@ -150,3 +150,44 @@ describe("compiler.skipFrame and nonstrictTrace", () => {
     expect(pure(f32([1])).tolist()).toEqual([3]);
   });
 });
+
+describe("nonstrictTrace replay", () => {
+  it("replays recorded ops without re-running the JavaScript while argument metadata match", () => {
+    let runs = 0;
+    const scale = f32([10]);
+    const pure = compiler.nonstrictTrace((x: Tensor, y: Tensor) => {
+      runs++;
+      return x.mul(y).add(scale).tanh();
+    });
+    const fn = (a: Tensor, b: Tensor) => pure(a, b).add(pure(b, a)).sum();
+    const eager = fn(f32([0.1, 0.2]), f32([0.3, -0.4])).item() as number;
+    runs = 0;
+    const f = compile(fn);
+    expect(f(f32([0.1, 0.2]), f32([0.3, -0.4])).item()).toBeCloseTo(eager, 6);
+    expect(runs).toBe(1); // the second call inside the same trace was replayed
+    expect(f(f32([0.5, 0.6]), f32([0.7, 0.8])).item()).toBeCloseTo(fn(f32([0.5, 0.6]), f32([0.7, 0.8])).item() as number, 6);
+    expect(runs).toBe(3); // 1 (compiled, replayed) + 2 eager calls of fn for the reference
+    const e = compiler.explain(fn)(f32([0.1, 0.2]), f32([0.3, -0.4]));
+    expect(e.opsPerGraph[0]).toEqual(["mul", "add", "tanh", "mul", "add", "tanh", "add", "sum"]);
+  });
+
+  it("runs the JavaScript again when shapes differ or autograd must record", () => {
+    let runs = 0;
+    const pure = compiler.nonstrictTrace((x: Tensor) => {
+      runs++;
+      return x.exp();
+    });
+    const f = compile((x: Tensor) => pure(x).sum());
+    f(f32([1, 2]));
+    f(f32([1, 2]));
+    expect(runs).toBe(1);
+    f(f32([1, 2, 3]));
+    expect(runs).toBe(2);
+    const w = k.tensor([0.5, 1], { requiresGrad: true });
+    const g = compile((x: Tensor) => pure(x).sum());
+    const loss = g(w);
+    loss.backward();
+    expect(runs).toBe(3);
+    expect((w.grad!.tolist() as number[])[0]).toBeCloseTo(Math.exp(0.5), 5);
+  });
+});
