@@ -3,7 +3,7 @@
 import { ArgumentError, ShapeError, describeValue } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { dispatch, dispatch1 } from "../dispatch/dispatch.js";
-import { toTensor } from "../dispatch/operands.js";
+import { toTensor } from "../core/operands.js";
 import { installMethods, type AsMethods } from "./methods.js";
 import type { Conv2dAttrs, Conv2dInputGradAttrs, Conv2dWeightGradAttrs } from "../ops/conv.js";
 import type { AvgPool2dAttrs } from "../ops/pool.js";

@@ -5,7 +5,8 @@ import { ArgumentError, describeValue } from "../core/errors.js";
 import { checkNumber, checkShape } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
 import { dispatch1, writeInto } from "../dispatch/dispatch.js";
-import { toTensor } from "../dispatch/operands.js";
+import { toTensor } from "../core/operands.js";
+import { finishLeaf, sizeOf } from "./creation-args.js";
 import { installMethods, type AsMethods } from "./methods.js";
 import "../ops/creation.js";
 import type { TypedArray } from "../core/dtype.js";
@@ -80,22 +81,6 @@ export function tensor(data: NestedData | TypedArray, options: TensorOptions = {
 
 /** A size given as an array (`[2, 3]`) or a single number for 1-d. */
 export type SizeArg = number | readonly number[];
-
-/** Validates a size argument: non-negative integers (PyTorch's messages). */
-export function sizeOf(size: unknown, op: string): number[] {
-  if (typeof size === "number") return checkShape([size]);
-  if (!Array.isArray(size)) throw new ArgumentError(`${op}(): argument 'size' must be an array of integers, not ${describeValue(size)}`);
-  return checkShape(size);
-}
-
-/** Applies `requiresGrad` to a new leaf (floating dtypes only). */
-export function finishLeaf(t: Tensor, options: TensorOptions): Tensor {
-  if (options.requiresGrad) {
-    if (!isFloating(t.dtype)) throw new ArgumentError("Only Tensors of floating point and complex dtype can require gradients");
-    t.requiresGrad = true;
-  }
-  return t;
-}
 
 function dtypeOr(options: TensorOptions, fallback: DType): DType {
   return options.dtype === undefined ? fallback : checkDType(options.dtype);

@@ -4,7 +4,7 @@
 import { ArgumentError, describeValue } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { dispatch1, dispatchInPlace } from "../dispatch/dispatch.js";
-import { toTensor, type TensorLike } from "../dispatch/operands.js";
+import { toTensor, type TensorLike } from "../core/operands.js";
 import { installMethods, type AsMethods } from "./methods.js";
 import type { PadMode } from "../ops/indexing.js";
 import "../ops/join.js";

@@ -2,7 +2,7 @@
 import { ArgumentError, describeValue } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { dispatch1 } from "../dispatch/dispatch.js";
-import { toTensor } from "../dispatch/operands.js";
+import { toTensor } from "../core/operands.js";
 import { installMethods, type AsMethods } from "./methods.js";
 import type { DiagonalAttrs } from "../ops/linalg.js";
 import "../ops/linalg.js";

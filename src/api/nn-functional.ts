@@ -6,8 +6,8 @@ import { broadcastAll, numelOf } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import { dispatch, dispatch1 } from "../dispatch/dispatch.js";
 import { noGrad } from "../dispatch/grad-mode.js";
-import { toTensor } from "../dispatch/operands.js";
-import { finfoEps, installNnOpRunner } from "../ops/normalization.js";
+import { toTensor } from "../core/operands.js";
+import { finfoEps } from "../ops/normalization.js";
 import { checkDropoutP } from "../ops/dropout.js";
 import { checkReduction, type Reduction } from "../ops/loss.js";
 import "../ops/normalization.js";
@@ -19,7 +19,6 @@ import "./pointwise.js";
 import "./reduce.js";
 import "./shape.js";
 
-installNnOpRunner(dispatch);
 
 function optTensor(v: unknown, op: string, arg: string): Tensor | null {
   return v === undefined || v === null ? null : toTensor(v, op, arg, false);

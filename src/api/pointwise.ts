@@ -2,7 +2,7 @@
 import { ArgumentError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { dispatch1, dispatchInPlace } from "../dispatch/dispatch.js";
-import { toTensor, wrapScalar, type TensorLike } from "../dispatch/operands.js";
+import { toTensor, wrapScalar, type TensorLike } from "../core/operands.js";
 import { promote } from "../ops/shared.js";
 import { installMethods, type AsMethods } from "./methods.js";
 import "../ops/unary.js";

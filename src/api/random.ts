@@ -7,8 +7,9 @@ import { reserveRandom } from "../core/random.js";
 import { checkInt, checkNumber, numelOf } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
 import { dispatch1, writeInto } from "../dispatch/dispatch.js";
-import { toTensor } from "../dispatch/operands.js";
-import { finishLeaf, sizeOf, type SizeArg, type TensorOptions } from "./creation.js";
+import { toTensor } from "../core/operands.js";
+import { type SizeArg, type TensorOptions } from "./creation.js";
+import { finishLeaf, sizeOf } from "./creation-args.js";
 import { installMethods, type AsMethods } from "./methods.js";
 import "../ops/random.js";
 

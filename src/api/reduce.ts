@@ -3,7 +3,7 @@ import { checkDType, type DType } from "../core/dtype.js";
 import { ArgumentError, describeValue } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { dispatch, dispatch1 } from "../dispatch/dispatch.js";
-import { toTensor } from "../dispatch/operands.js";
+import { toTensor } from "../core/operands.js";
 import { installMethods, type AsMethods } from "./methods.js";
 import "../ops/reduce.js";
 import "../ops/scan.js";

@@ -4,7 +4,7 @@ import { ArgumentError, ShapeError, describeValue } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { dispatch1, writeInto } from "../dispatch/dispatch.js";
 import { dispatch } from "../dispatch/dispatch.js";
-import { toTensor } from "../dispatch/operands.js";
+import { toTensor } from "../core/operands.js";
 import { chunkSplit } from "../ops/views.js";
 import type { Geometry } from "../ops/copy.js";
 import { installMethods, type AsMethods } from "./methods.js";

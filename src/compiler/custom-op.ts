@@ -3,7 +3,7 @@
 import { ArgumentError, KilnError, describeValue } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { dispatch, writeInto } from "../dispatch/dispatch.js";
-import { toTensor, type TensorLike } from "../dispatch/operands.js";
+import { toTensor, type TensorLike } from "../core/operands.js";
 import { activeTracer, setTracer } from "../dispatch/tracer.js";
 import { defineOp, hasOp } from "../ops/registry.js";
 import { recordingFrame } from "./frame.js";

@@ -7,7 +7,7 @@ import { shapesEqual } from "../core/shape.js";
 import { Storage } from "../core/storage.js";
 import { Tensor } from "../core/tensor.js";
 import { contiguousStrides, numelOf } from "../core/shape.js";
-import { getOp, type AnyOpDef, type OutputMeta } from "../ops/registry.js";
+import { getOp, installOpCaller, type AnyOpDef, type OutputMeta } from "../ops/registry.js";
 import { isGradEnabled, noGrad } from "./grad-mode.js";
 import { OpGradNode, FunctionGradNode, type GradNode } from "./grad-node.js";
 import { activeTracer } from "./tracer.js";
@@ -218,3 +218,5 @@ export function dispatchInPlace(name: string, target: Tensor, inputs: readonly T
   }
   return target;
 }
+
+installOpCaller(dispatch);

@@ -311,7 +311,7 @@ export class Module {
       for (const m of this.modules()) {
         for (const [, p] of m._ownParameters()) {
           if (!isFloating(p.dtype) || p.dtype === dtype) continue;
-          setTensorData(p, p.detach().to(dtype).clone());
+          setTensorData(p, p.detach().to(dtype));
           if (p.grad !== null) p.grad = p.grad.to(dtype);
         }
         for (const [k, b] of m._ownBuffers()) {

@@ -10,10 +10,9 @@ import { uniform24 } from "../core/random.js";
 import { broadcastAll, broadcastShapes, formatShape, numelOf, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import { broadcastStrides } from "./pointwise-kernel.js";
-import { defineOp } from "./registry.js";
+import { callOp, defineOp } from "./registry.js";
 import { gradAs, sumToShape } from "./grad-utils.js";
 import { checkDropoutP, dropoutScale } from "./dropout.js";
-import { runNnOp } from "./normalization.js";
 
 export interface SdpaAttrs {
   /** Score scale; null means 1/sqrt(E). */
@@ -182,7 +181,7 @@ export const scaledDotProductAttention = defineOp<SdpaAttrs>({
     const res: (Tensor | null)[] = new Array<Tensor | null>(n).fill(null);
     if (!gOut) return res;
     const maskGrad = ctx.attrs.hasMask && ctx.needsInputGrad(3);
-    const grads = runNnOp("scaledDotProductAttentionBackward", [gOut, ctx.input(0), ctx.input(1), ctx.input(2), ctx.output(1)], {
+    const grads = callOp("scaledDotProductAttentionBackward", [gOut, ctx.input(0), ctx.input(1), ctx.input(2), ctx.output(1)], {
       ...ctx.attrs,
       maskGrad,
     });

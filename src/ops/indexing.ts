@@ -6,8 +6,7 @@ import { allocate, castScalar, torchTypeName, type DType, type TypedArray } from
 import { ArgumentError, DTypeError, IndexError, KilnRuntimeError, ShapeError } from "../core/errors.js";
 import { broadcastShapes, checkInt, contiguousStrides, formatShape, normalizeDim, numelOf, shapesEqual } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
-import { dispatch1 } from "../dispatch/dispatch.js";
-import { defineOp } from "./registry.js";
+import { callOp1, defineOp } from "./registry.js";
 import { broadcastStrides } from "./pointwise-kernel.js";
 import { gradAs, sumToShape } from "./grad-utils.js";
 import { checkIndexDType, contiguousData, rowLength, rowStarts, stridedCopy, zerosOf } from "./join.js";
@@ -205,7 +204,7 @@ function srcGrad(g: Tensor, dim: number, index: Tensor, srcShape: readonly numbe
     if (!shapesEqual(r.shape, srcShape)) {
       const pad: number[] = [];
       for (let i = srcShape.length - 1; i >= 0; i--) pad.push(0, srcShape[i]! - r.shape[i]!);
-      r = dispatch1("pad", [r], { pad, mode: "constant", value: 0 });
+      r = callOp1("pad", [r], { pad, mode: "constant", value: 0 });
     }
   }
   return gradAs(r, dtype);
@@ -717,8 +716,8 @@ export const pad = defineOp<PadAttrs>({
   },
   grad: (ctx, [g]) => {
     const { pad: p, mode } = ctx.attrs;
-    if (mode === "constant") return [dispatch1("pad", [g!], { pad: p.map((v) => -v), mode: "constant", value: 0 })];
-    return [dispatch1("padBackward", [g!], { pad: p.slice(), mode, shape: ctx.inputShape(0).slice() })];
+    if (mode === "constant") return [callOp1("pad", [g!], { pad: p.map((v) => -v), mode: "constant", value: 0 })];
+    return [callOp1("padBackward", [g!], { pad: p.slice(), mode, shape: ctx.inputShape(0).slice() })];
   },
 });
 
@@ -758,7 +757,7 @@ export const padBackward = defineOp<PadBackwardAttrs>({
       for (let j = 0; j < inner; j++) od[base + last[j]!] += gd[w + j]!;
     });
   },
-  grad: (ctx, [gg]) => [dispatch1("pad", [gg!], { pad: ctx.attrs.pad.slice(), mode: ctx.attrs.mode, value: 0 })],
+  grad: (ctx, [gg]) => [callOp1("pad", [gg!], { pad: ctx.attrs.pad.slice(), mode: ctx.attrs.mode, value: 0 })],
 });
 
 // ------------------------------------------------------------------------------ nonzero
@@ -843,7 +842,7 @@ export const maskedSelect = defineOp<object>({
     if (!ctx.needsInputGrad(0)) return [null, null];
     const mask = ctx.input(1);
     const shape = broadcastShapes(ctx.inputShape(0), mask.shape);
-    const full = dispatch1("maskedSelectBackward", [g!, mask], { shape });
+    const full = callOp1("maskedSelectBackward", [g!, mask], { shape });
     return [gradAs(sumToShape(full, ctx.inputShape(0)), ctx.inputDType(0)), null];
   },
 });

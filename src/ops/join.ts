@@ -4,8 +4,7 @@ import { allocate, promoteTypes, type DType, type TypedArray } from "../core/dty
 import { ArgumentError, DTypeError, ShapeError } from "../core/errors.js";
 import { checkInt, contiguousStrides, formatShape, normalizeDim, normalizeDims, numelOf } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
-import { defineOp, type GradContext } from "./registry.js";
-import { dispatch1 } from "../dispatch/dispatch.js";
+import { callOp1, defineOp, type GradContext } from "./registry.js";
 import { gradAs } from "./grad-utils.js";
 
 // ------------------------------------------------------------------------------ kernel helpers
@@ -229,7 +228,7 @@ export const stack = defineOp<CatAttrs>({
   },
   composite(inputs, { dim }) {
     const d = stackCheck(inputs, dim);
-    return [dispatch1("cat", inputs.map((t) => t.unsqueeze(d)), { dim: d })];
+    return [callOp1("cat", inputs.map((t) => t.unsqueeze(d)), { dim: d })];
   },
   grad: "composite",
 });

@@ -6,11 +6,11 @@ import { type DType, isFloating, torchTypeName } from "../core/dtype.js";
 import { ArgumentError, DTypeError, IndexError, KilnRuntimeError, ShapeError, describeValue } from "../core/errors.js";
 import { broadcastAll, formatShape, numelOf, shapesEqual } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
-import { defineOp, type GradContext } from "./registry.js";
+import { callOp, defineOp, type GradContext } from "./registry.js";
 import { pointwiseKernel, type ScalarExpr } from "./pointwise-kernel.js";
 import { floatResult, promote } from "./shared.js";
 import { gradAs, sumToShape } from "./grad-utils.js";
-import { contiguousData, requireFloatInput, runNnOp } from "./normalization.js";
+import { contiguousData, requireFloatInput } from "./normalization.js";
 
 export type Reduction = "none" | "mean" | "sum";
 
@@ -251,7 +251,7 @@ export const crossEntropy = defineOp<ClassLossAttrs>({
       const gb = reduction === "none" ? g.unsqueeze(L.classDim) : g;
       if (needX && !prob) {
         const w = hasWeight ? [ctx.input(2)] : [];
-        gx = runNnOp("crossEntropyBackward", [g, x, ctx.output(1), ctx.input(1), ...w], ctx.attrs)[0]!;
+        gx = callOp("crossEntropyBackward", [g, x, ctx.output(1), ctx.input(1), ...w], ctx.attrs)[0]!;
       } else if (needX) {
         const B = classCoefficients(shape, ctx.inputDType(0), ctx.input(1), hasWeight ? ctx.input(2) : null, ctx.attrs, true);
         p = x.sub(lse).exp();

@@ -7,23 +7,8 @@ import { type DType, type TypedArray, isFloating, torchTypeName } from "../core/
 import { ArgumentError, DTypeError, KilnError, ShapeError, describeValue } from "../core/errors.js";
 import { formatShape, numelOf, shapesEqual } from "../core/shape.js";
 import { gatherContiguous, type Tensor } from "../core/tensor.js";
-import { defineOp, type GradContext } from "./registry.js";
+import { callOp, defineOp, type GradContext } from "./registry.js";
 import { gradAs } from "./grad-utils.js";
-
-/**
- * Runs an op by name. Gradient formulas of this op family call their dedicated backward ops through
- * it; the API layer installs `dispatch` (ops cannot import the dispatch layer).
- */
-export type OpRunner = (name: string, inputs: readonly Tensor[], attrs: object) => Tensor[];
-let opRunner: OpRunner = () => {
-  throw new KilnError("kiln internal error: no op runner installed for nn.functional gradients");
-};
-export function installNnOpRunner(fn: OpRunner): void {
-  opRunner = fn;
-}
-export function runNnOp(name: string, inputs: readonly Tensor[], attrs: object): Tensor[] {
-  return opRunner(name, inputs, attrs);
-}
 
 /** A tensor's values in row-major order: the storage itself when contiguous, else a gathered copy. */
 export function contiguousData(t: Tensor): { d: TypedArray; o: number } {

@@ -100,3 +100,27 @@ export function hasOp(name: string): boolean {
 export function allOps(): AnyOpDef[] {
   return [...registry.values()];
 }
+
+/** Runs an op by name through the dispatch layer (installed by it: ops cannot import dispatch). */
+export type OpCaller = (name: string, inputs: readonly Tensor[], attrs: object) => Tensor[];
+
+let caller: OpCaller = (name) => {
+  throw new KilnError(`kiln internal error: op "${name}" was called before the dispatch layer was loaded`);
+};
+
+export function installOpCaller(fn: OpCaller): void {
+  caller = fn;
+}
+
+/**
+ * Calls an op from a gradient formula or composite that has no Tensor method for it, with
+ * autograd and tracing as for any call.
+ */
+export function callOp(name: string, inputs: readonly Tensor[], attrs: object = {}): Tensor[] {
+  return caller(name, inputs, attrs);
+}
+
+/** callOp for single-output ops. */
+export function callOp1(name: string, inputs: readonly Tensor[], attrs: object = {}): Tensor {
+  return caller(name, inputs, attrs)[0]!;
+}

@@ -3,7 +3,7 @@ import { type DType, isFloating, resultType, torchTypeName } from "../core/dtype
 import { DTypeError } from "../core/errors.js";
 import { broadcastAll } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
-import { promotionOperand } from "../dispatch/operands.js";
+import { promotionOperand } from "../core/operands.js";
 import type { OutputMeta } from "./registry.js";
 
 /** The dtype of a float-valued result: floats keep theirs, integers and bools give float32. */

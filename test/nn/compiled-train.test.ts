@@ -46,3 +46,36 @@ describe("compiled training step", () => {
     });
   }
 });
+
+describe("compiled training with stateful layers", () => {
+  it("BatchNorm running stats and Dropout masks match eager", () => {
+    const run = (compiled: boolean) => {
+      k.manualSeed(3);
+      const x = k.randn([32, 4]);
+      const y = x.sum(1).gt(0).to("int32");
+      const model = new nn.Sequential(new nn.Linear(4, 16), new nn.BatchNorm1d(16), new nn.ReLU(), new nn.Dropout(0.2), new nn.Linear(16, 2));
+      const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+      const lossFn = new nn.CrossEntropyLoss();
+      const step = (xb: Tensor, yb: Tensor) => {
+        opt.zeroGrad();
+        const loss = lossFn.forward(model.forward(xb), yb);
+        loss.backward();
+        opt.step();
+        return loss;
+      };
+      const f = compiled ? k.compile(step) : step;
+      const out: number[] = [];
+      for (let i = 0; i < 20; i++) out.push(Number(f(x, y).item()));
+      return { out, sd: model.stateDict() };
+    };
+    const eager = run(false);
+    k.compiler.reset();
+    const compiled = run(true);
+    compiled.out.forEach((v, i) => expect(v, `step ${i}`).toBeCloseTo(eager.out[i]!, 5));
+    expect(compiled.sd["1.num_batches_tracked"]!.item()).toBe(20);
+    for (const key of ["1.running_mean", "1.running_var", "4.weight"]) {
+      (compiled.sd[key]!.tolist() as number[]).flat().forEach((v, i) => expect(v, key).toBeCloseTo((eager.sd[key]!.tolist() as number[]).flat()[i]!, 5));
+    }
+    expect(k.compiler.stats().eagerFallbacks).toBe(0);
+  });
+});

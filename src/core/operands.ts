@@ -1,8 +1,8 @@
 // Turning user arguments into op inputs: JS numbers become wrapped 0-d tensors (type promotion
 // treats them as scalars, as PyTorch does), anything else that is not a tensor is rejected.
-import { type DType, type PromotionOperand } from "../core/dtype.js";
-import { ArgumentError, describeValue } from "../core/errors.js";
-import { Tensor } from "../core/tensor.js";
+import { type DType, type PromotionOperand } from "./dtype.js";
+import { ArgumentError, describeValue } from "./errors.js";
+import { Tensor } from "./tensor.js";
 
 export type TensorLike = Tensor | number | boolean;
 
