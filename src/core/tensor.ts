@@ -7,6 +7,7 @@ import { accessHooks, type AccessKind } from "./hooks.js";
 import { contiguousStrides, normalizeDim, numelOf, type Shape } from "./shape.js";
 import { Storage } from "./storage.js";
 import { formatTensor } from "./format.js";
+import { stridedCopy } from "./strided.js";
 
 /** A node of the autograd graph; defined by the autograd layer, opaque here. */
 export interface GradFnLike {
@@ -206,45 +207,10 @@ export class Tensor {
   }
 }
 
-/** Copies a strided view into a new contiguous array of the given dtype's type. */
-export function gatherContiguous(
-  data: TypedArray,
-  shape: Shape,
-  strides: readonly number[],
-  offset: number,
-): TypedArray {
-  const n = numelOf(shape);
+/** Copies a strided view into a new contiguous array of the same type. */
+export function gatherContiguous(data: TypedArray, shape: Shape, strides: readonly number[], offset: number): TypedArray {
   const Ctor = data.constructor as new (n: number) => TypedArray;
-  const out = new Ctor(n);
-  const nd = shape.length;
-  if (nd === 0) {
-    if (n === 1) out[0] = data[offset]!;
-    return out;
-  }
-  let contiguous = true;
-  let expected = 1;
-  for (let i = nd - 1; i >= 0; i--) {
-    if (shape[i] !== 1 && strides[i] !== expected) contiguous = false;
-    expected *= shape[i]!;
-  }
-  if (contiguous) {
-    out.set(data.subarray(offset, offset + n));
-    return out;
-  }
-  const idx = new Array<number>(nd).fill(0);
-  const last = nd - 1;
-  const lastSize = shape[last]!;
-  const lastStride = strides[last]!;
-  let pos = offset;
-  for (let o = 0; o < n; o += lastSize) {
-    for (let j = 0, p = pos; j < lastSize; j++, p += lastStride) out[o + j] = data[p]!;
-    for (let d = last - 1; d >= 0; d--) {
-      idx[d]!++;
-      pos += strides[d]!;
-      if (idx[d]! < shape[d]!) break;
-      pos -= strides[d]! * shape[d]!;
-      idx[d] = 0;
-    }
-  }
+  const out = new Ctor(numelOf(shape));
+  stridedCopy(data, offset, strides, shape, out, 0, contiguousStrides(shape));
   return out;
 }

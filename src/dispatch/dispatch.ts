@@ -5,6 +5,8 @@ import { KilnRuntimeError, ShapeError } from "../core/errors.js";
 import { accessHooks } from "../core/hooks.js";
 import { shapesEqual } from "../core/shape.js";
 import { Storage } from "../core/storage.js";
+import { stridedCopy } from "../core/strided.js";
+import type { TypedArray } from "../core/dtype.js";
 import { Tensor } from "../core/tensor.js";
 import { contiguousStrides, numelOf } from "../core/shape.js";
 import { getOp, installOpCaller, type AnyOpDef, type OutputMeta } from "../ops/registry.js";
@@ -141,31 +143,14 @@ function broadcastDescribe(a: readonly number[], b: readonly number[]): string {
 }
 
 /** Element copy with dtype conversion between two same-shaped tensors (eager only). */
-function copyStrided(target: Tensor, value: Tensor, src: ArrayLike<number>): void {
-  const dst = target._storage!.data;
-  const shape = target.shape;
-  const nd = shape.length;
-  const n = numelOf(shape);
-  if (n === 0) return;
-  const toBool = target.dtype === "bool";
-  const ts = target._strides;
-  const vs = value._strides;
-  const idx = new Array<number>(nd).fill(0);
-  let pt = target._offset;
-  let pv = value._offset;
-  for (let k = 0; k < n; k++) {
-    const v = src[pv]!;
-    dst[pt] = toBool ? (v !== 0 ? 1 : 0) : v;
-    for (let d = nd - 1; d >= 0; d--) {
-      idx[d]!++;
-      pt += ts[d]!;
-      pv += vs[d]!;
-      if (idx[d]! < shape[d]!) break;
-      pt -= ts[d]! * shape[d]!;
-      pv -= vs[d]! * shape[d]!;
-      idx[d] = 0;
-    }
+function copyStrided(target: Tensor, value: Tensor, src: TypedArray): void {
+  // Bool targets store 0/1: route other dtypes through a cast first.
+  if (target.dtype === "bool" && value.dtype !== "bool") {
+    const v = runEager(getOp("cast"), [value], { dtype: "bool" }, [{ shape: value.shape.slice(), dtype: "bool" }])[0]!;
+    stridedCopy(v._data(), v._offset, v._strides, target.shape, target._storage!.data, target._offset, target._strides);
+    return;
   }
+  stridedCopy(src, value._offset, value._strides, target.shape, target._storage!.data, target._offset, target._strides);
 }
 
 /**

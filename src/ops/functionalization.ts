@@ -1,8 +1,8 @@
 // Ops the compiler inserts to record writes through views functionally: reading a strided window
 // of a contiguous root value, and writing one back. They never run through autograd (autograd is
 // recorded on tensors above the tracer), so they have no gradient formula.
-import type { TypedArray } from "../core/dtype.js";
-import { numelOf } from "../core/shape.js";
+import { contiguousStrides } from "../core/shape.js";
+import { stridedCopy } from "../core/strided.js";
 import type { Tensor } from "../core/tensor.js";
 import { defineOp } from "./registry.js";
 
@@ -13,32 +13,13 @@ export interface StridedWindow {
   offset: number;
 }
 
-/** Copies between a strided window of `flat` (at `base`) and the dense array `dense`. */
-function copyWindow(w: StridedWindow, flat: TypedArray, base: number, dense: TypedArray, toDense: boolean): void {
-  const nd = w.size.length;
-  const n = numelOf(w.size);
-  const idx = new Array<number>(nd).fill(0);
-  let pos = base + w.offset;
-  for (let k = 0; k < n; k++) {
-    if (toDense) dense[k] = flat[pos]!;
-    else flat[pos] = dense[k]!;
-    for (let d = nd - 1; d >= 0; d--) {
-      idx[d]!++;
-      pos += w.stride[d]!;
-      if (idx[d]! < w.size[d]!) break;
-      pos -= w.stride[d]! * w.size[d]!;
-      idx[d] = 0;
-    }
-  }
-}
-
 export const stridedGather = defineOp<StridedWindow>({
   name: "stridedGather",
   kind: "index",
   meta: ([root], w) => [{ shape: w.size.slice(), dtype: root!.dtype }],
   kernel([root], w, [out]) {
     const flat = root!.contiguous();
-    copyWindow(w, flat._data(), flat._offset, out!._storage!.data, true);
+    stridedCopy(flat._data(), flat._offset + w.offset, w.stride, w.size, out!._storage!.data, 0, contiguousStrides(w.size));
   },
   grad: "nondifferentiable",
 });
@@ -52,7 +33,7 @@ export const stridedScatter = defineOp<StridedWindow>({
     const flat = root!.contiguous();
     dst.set(flat._data().subarray(flat._offset, flat._offset + dst.length));
     const s = (src as Tensor).contiguous();
-    copyWindow(w, dst, 0, s._data().subarray(s._offset), false);
+    stridedCopy(s._data(), s._offset, contiguousStrides(w.size), w.size, dst, w.offset, w.stride);
   },
   grad: "nondifferentiable",
 });
