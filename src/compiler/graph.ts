@@ -16,8 +16,12 @@ export type PlaceholderKind = "tensor" | "scalar" | "rng";
 export class Node {
   /** Users are kept up to date by Graph, so passes can ask who reads a value. */
   readonly users: Node[] = [];
+  private _meta: Record<string, unknown> | null = null;
+
   /** Free-form facts attached by passes (shapes, fusion groups, ...). */
-  readonly meta: Record<string, unknown> = {};
+  get meta(): Record<string, unknown> {
+    return (this._meta ??= {});
+  }
 
   /** Assigned on first use by the graph (naming costs time, and most graphs are never printed). */
   _name: string | null = null;
