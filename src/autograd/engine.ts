@@ -53,11 +53,44 @@ function addGrad(a: Tensor | null, b: Tensor): Tensor {
  * Runs backward from `roots` with their gradients. When `capture` is given, gradients arriving at
  * those edges are returned instead of being accumulated into `.grad` (autograd.grad).
  */
+/**
+ * Runs a backward pass and returns the tensors it produced (captured gradients, then the new
+ * `.grad` of every leaf it touched). Set by the compiler so that the backward of a compiled
+ * region is itself traced and compiled; the default runs it eagerly.
+ */
+export type BackwardRunner = (pass: () => Tensor[]) => void;
+let backwardRunner: BackwardRunner | null = null;
+
+export function installBackwardRunner(runner: BackwardRunner): void {
+  backwardRunner = runner;
+}
+
+function fromCompiledRegion(roots: Tensor[]): boolean {
+  return roots.some((r) => (r.gradFn as GradNode | null)?.recordedInTrace === true);
+}
+
 function runBackward(
   roots: Tensor[],
   rootGrads: Tensor[],
   options: BackwardOptions,
   capture: Edge[] | null,
+): (Tensor | null)[] {
+  if (backwardRunner === null || !fromCompiledRegion(roots)) return runBackwardPass(roots, rootGrads, options, capture, []);
+  let captured: (Tensor | null)[] = [];
+  backwardRunner(() => {
+    const touched: Tensor[] = [];
+    captured = runBackwardPass(roots, rootGrads, options, capture, touched);
+    return [...captured.filter((g): g is Tensor => g !== null), ...touched.map((t) => t.grad!).filter((g) => g !== null)];
+  });
+  return captured;
+}
+
+function runBackwardPass(
+  roots: Tensor[],
+  rootGrads: Tensor[],
+  options: BackwardOptions,
+  capture: Edge[] | null,
+  touched: Tensor[],
 ): (Tensor | null)[] {
   const edges = roots.map((r) => {
     const e = gradEdge(r);
@@ -102,6 +135,7 @@ function runBackward(
       if (node instanceof AccumulateGrad) {
         if (capture) continue;
         accumulate(node.variable, grads[0]!, options.createGraph ?? false);
+        touched.push(node.variable);
         continue;
       }
       if (grads.every((g) => g === null)) continue;

@@ -9,6 +9,7 @@ import { activeTracer, setTracer, type Tracer } from "../dispatch/tracer.js";
 import type { GradNode } from "../dispatch/grad-node.js";
 import type { AnyOpDef, OutputMeta } from "../ops/registry.js";
 import { eagerBackend } from "../backends/eager.js";
+import { codegenBackend } from "../backends/codegen/index.js";
 import type { Backend, CompiledGraph } from "../backends/types.js";
 import { guardsPass, recompileReason, describeGuards, PositionCache, type CacheEntry } from "./cache.js";
 import { config, counters } from "./config.js";
@@ -27,7 +28,7 @@ import { captureUserStack } from "./user-stack.js";
 /** Backends by name; "default" is the best built-in code generator (eager until one lands). */
 export const builtinBackends: Record<"eager" | "default", Backend> = {
   eager: eagerBackend,
-  default: eagerBackend,
+  default: codegenBackend,
 };
 
 const frameStack: Frame[] = [];

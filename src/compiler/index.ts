@@ -12,6 +12,7 @@ import { resetLogs, setLogs } from "./logs.js";
 import { markDynamic } from "./state.js";
 import { addEventListener } from "./events.js";
 import "./module.js";
+import "./backward.js";
 
 /** compiler.reset(): drops every cache and counter. */
 function reset(): void {

@@ -63,7 +63,11 @@ export function dispatch(name: string, inputs: readonly Tensor[], attrs: object 
     tracer !== null
       ? tracer.record(def, inputs, attrs, metas)
       : runEager(def, inputs, attrs, metas);
-  if (needsGrad(def, inputs)) attachGrad(new OpGradNode(def, inputs, attrs, outs), outs);
+  if (needsGrad(def, inputs)) {
+    const node = new OpGradNode(def, inputs, attrs, outs);
+    node.recordedInTrace = tracer !== null;
+    attachGrad(node, outs);
+  }
   return outs;
 }
 

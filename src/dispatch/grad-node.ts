@@ -17,6 +17,8 @@ export type GradHook = (grad: Tensor) => Tensor | void;
 
 export abstract class GradNode implements GradFnLike {
   abstract readonly name: string;
+  /** Created while a compiled function was being traced: its backward is compiled too. */
+  recordedInTrace = false;
   /** One edge per input (null where the input needs no gradient). */
   abstract readonly nextFunctions: readonly (Edge | null)[];
   /** Hooks per output index, run before the gradient is used. */

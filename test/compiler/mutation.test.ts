@@ -155,3 +155,29 @@ describe("mutation and aliasing", () => {
     }
   });
 });
+
+describe("compiled backward", () => {
+  it("backward() of a compiled forward's result is traced and compiled, and cached across steps", () => {
+    const fn = (x: Tensor, w: Tensor) => x.matmul(w).tanh().square().mean();
+    const x = k.tensor([[0.5, -1], [2, 0.25], [1, 1]], { dtype: "float32" });
+    const we = k.tensor([[0.1, 0.2], [-0.3, 0.4]], { requiresGrad: true });
+    const wc = k.tensor([[0.1, 0.2], [-0.3, 0.4]], { requiresGrad: true });
+    const events: k.CompilerEvent[] = [];
+    const remove = compiler.addEventListener((e) => events.push(e));
+    const f = compile(fn);
+    // step 1 creates .grad, later steps accumulate into it (a second graph, then cache hits)
+    for (let step = 0; step < 3; step++) {
+      fn(x, we).backward();
+      f(x, wc).backward();
+      (wc.grad!.tolist() as number[][]).flat().forEach((v, i) => expect(v).toBeCloseTo((we.grad!.tolist() as number[][]).flat()[i]!, 6));
+    }
+    remove();
+    const compiledFns = events.filter((e): e is Extract<k.CompilerEvent, { kind: "graph-compiled" }> => e.kind === "graph-compiled").map((e) => e.fn);
+    expect(compiledFns).toContain("backward");
+    const backwardGraph = events.find((e): e is Extract<k.CompilerEvent, { kind: "graph-compiled" }> => e.kind === "graph-compiled" && e.fn === "backward")!;
+    expect(backwardGraph.graph.callTargets.length).toBeGreaterThan(3);
+    const runs = events.filter((e): e is Extract<k.CompilerEvent, { kind: "graph-run" }> => e.kind === "graph-run" && e.fn === "backward");
+    expect(runs.some((r) => r.cacheHit)).toBe(true);
+    expect(wc.grad!.isLazy).toBe(false);
+  });
+});
