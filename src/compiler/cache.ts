@@ -1,7 +1,7 @@
 // The cache of compiled graphs per graph position of a compiled function, the guard check that
 // matches a freshly traced graph against it, recompile reasons, and automatic dynamic shapes.
 import type { CompiledGraph } from "../backends/types.js";
-import type { InputMeta } from "./trace.js";
+import { OUTPUTS_SEPARATOR, STEP_SEPARATOR, type InputMeta } from "./trace.js";
 
 export interface CacheEntry {
   structureKey: string;
@@ -70,15 +70,26 @@ function inputDifferences(entry: CacheEntry, inputs: InputMeta[]): { reasons: st
   return { reasons, sizeDims, values };
 }
 
+/** A step of the structure key in words: `sin(...)`, `a new tensor input`, `a write`. */
+function describeStep(step: string | undefined): string {
+  if (step === undefined) return "the end of the graph";
+  if (step.startsWith("P")) return `a new ${step.slice(1)} input`;
+  if (step.startsWith("W")) return "an in-place write";
+  if (step.startsWith("S(")) return "a write through a view";
+  if (step.startsWith("G")) return `output ${step.slice(1)} of a multi-output op`;
+  const m = /^([^(]+)\([^)]*\)(\{.*\})?/.exec(step);
+  if (!m) return step;
+  const attrs = m[2] && m[2] !== "{}" ? ` with ${m[2].slice(1, -1).replace(/;$/, "").replace(/;/g, ", ").replace(/:/g, "=")}` : "";
+  const text = `${m[1]}(...)${attrs}`;
+  return text.length > 100 ? text.slice(0, 97) + "..." : text;
+}
+
 function describeStructureChange(previous: string, current: string): string {
-  const a = previous.split("|O")[0]!.split(";");
-  const b = current.split("|O")[0]!.split(";");
+  const a = previous.split(OUTPUTS_SEPARATOR)[0]!.split(STEP_SEPARATOR);
+  const b = current.split(OUTPUTS_SEPARATOR)[0]!.split(STEP_SEPARATOR);
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    if (a[i] !== b[i]) {
-      const shorten = (s: string | undefined) => (s === undefined ? "nothing" : s.length > 80 ? s.slice(0, 77) + "..." : s);
-      return `graph changed at step ${i}: expected ${shorten(a[i])}, actual ${shorten(b[i])}`;
-    }
+    if (a[i] !== b[i]) return `graph changed at step ${i}: expected ${describeStep(a[i])}, actual ${describeStep(b[i])}`;
   }
   return "graph outputs changed";
 }

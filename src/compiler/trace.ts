@@ -37,6 +37,10 @@ export interface TraceOwner {
 
 let nextTraceId = 1;
 
+/** Separators of the structure key: characters that never occur in op names or attribute keys. */
+export const STEP_SEPARATOR = "\u0001";
+export const OUTPUTS_SEPARATOR = "\u0002";
+
 function scalarKey(v: unknown): string {
   if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);
   if (typeof v === "string") return JSON.stringify(v);
@@ -295,7 +299,7 @@ export class GraphTrace implements Tracer, TraceRef {
 
   /** The structural part of the signature (ops, attributes, wiring), with the chosen outputs. */
   structureKey(outputs: readonly Node[]): string {
-    return `${this.structure.join(";")}|O${outputs.map((o) => o.id).join(",")}`;
+    return `${this.structure.join(STEP_SEPARATOR)}${OUTPUTS_SEPARATOR}${outputs.map((o) => o.id).join(",")}`;
   }
 }
 
