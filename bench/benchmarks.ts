@@ -131,3 +131,6 @@ register({
     return () => k.maxPool2d(x, 2);
   },
 });
+
+// The default backend against eager (bench/codegen.ts).
+import "./codegen.js";

@@ -83,6 +83,21 @@ function statShape(x: Tensor, k: number): number[] {
 
 export const layerNorm = defineOp<LayerNormAttrs>({
   name: "layerNorm",
+  decompose(inputs, attrs) {
+    const x = inputs[0]!;
+    let i = 1;
+    const w = attrs.hasWeight ? inputs[i++]! : null;
+    const b = attrs.hasBias ? inputs[i++]! : null;
+    const k = attrs.normalizedShape.length;
+    const dims = Array.from({ length: k }, (_, j) => x.ndim - k + j);
+    const mean = x.mean(dims, { keepdim: true });
+    const centred = x.sub(mean);
+    const rstd = centred.square().mean(dims, { keepdim: true }).add(attrs.eps).rsqrt();
+    let y = centred.mul(rstd);
+    if (w) y = y.mul(w);
+    if (b) y = y.add(b);
+    return [y, mean, rstd];
+  },
   kind: "other",
   meta(inputs, attrs) {
     const x = inputs[0]!;

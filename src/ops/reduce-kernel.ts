@@ -190,3 +190,12 @@ export function rowLayout(x: Tensor, dim: number, outShape: readonly number[] = 
   }
   return { rows, n: shape[dim]!, xStride: x._strides[dim]!, outStride: oStrides[dim]!, xBase, outBase };
 }
+
+/** A reduction's kernel and its rule together, for spreading into a registry entry. */
+export function reducing<A extends object>(
+  reducer: (inDType: string, outDType: string, attrs: A) => Reducer,
+  dimsOf: (x: Tensor, attrs: A) => number[],
+  prelude?: (attrs: A) => string,
+): { kernel: (inputs: readonly Tensor[], attrs: A, outs: Tensor[]) => void; reduction: { reducer: typeof reducer; prelude?: (attrs: A) => string } } {
+  return { kernel: reduceKernel(reducer, dimsOf, prelude), reduction: prelude ? { reducer, prelude } : { reducer } };
+}

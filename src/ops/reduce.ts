@@ -5,7 +5,7 @@ import { DTypeError, IndexError, KilnRuntimeError } from "../core/errors.js";
 import { normalizeDim, normalizeDims } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import { defineOp, type GradContext, type OutputMeta } from "./registry.js";
-import { reduceKernel, type Reducer } from "./reduce-kernel.js";
+import { reducing, type Reducer } from "./reduce-kernel.js";
 
 export interface ReduceAttrs {
   /** Reduced dims; null (or empty) reduces over all of them. */
@@ -74,7 +74,7 @@ export const sum = defineOp<ReduceAttrs>({
   name: "sum",
   kind: "reduction",
   meta: ([x], attrs) => reduceMeta(x!, attrs, intResult(x!.dtype)),
-  kernel: reduceKernel(
+  ...reducing(
     (_i, o) =>
       o === "int32"
         ? { init: "let acc = 0;", step: "acc = (acc + x) | 0;", result: "acc" }
@@ -95,7 +95,7 @@ export const mean = defineOp<ReduceAttrs>({
     }
     return reduceMeta(x!, attrs, x!.dtype);
   },
-  kernel: reduceKernel(() => ({ init: "let acc = 0;", step: "acc += x;", result: "acc / count" }), allDims),
+  ...reducing(() => ({ init: "let acc = 0;", step: "acc += x;", result: "acc / count" }), allDims),
   grad: (ctx, [g]) => {
     const shape = ctx.inputShape(0);
     return [expandReduced(g!.div(reducedCount(shape, ctx.attrs.dims)), shape, ctx.attrs)];
@@ -129,7 +129,7 @@ export const prod = defineOp<ReduceAttrs>({
   name: "prod",
   kind: "reduction",
   meta: ([x], attrs) => reduceMeta(x!, attrs, intResult(x!.dtype)),
-  kernel: reduceKernel(
+  ...reducing(
     (_i, o) =>
       o === "int32"
         ? { init: "let acc = 1;", step: "acc = Math.imul(acc, x);", result: "acc" }
@@ -190,7 +190,7 @@ function bounded(name: "amax" | "amin") {
       else noEmptyDims(name, x!, dims);
       return reduceMeta(x!, attrs, x!.dtype);
     },
-    kernel: reduceKernel(name === "amax" ? maxValue : minValue, allDims),
+    ...reducing(name === "amax" ? maxValue : minValue, allDims),
     grad: (ctx, [g]) => [evenSplitGrad(ctx, g!, ctx.attrs)],
   });
 }
@@ -208,7 +208,7 @@ function fullExtreme(name: "max" | "min") {
       noEmptyAll(name, x!);
       return [{ shape: [], dtype: x!.dtype }];
     },
-    kernel: reduceKernel(name === "max" ? maxValue : minValue, (x) => x.shape.map((_, i) => i)),
+    ...reducing(name === "max" ? maxValue : minValue, (x) => x.shape.map((_, i) => i)),
     grad: (ctx, [g]) => [evenSplitGrad(ctx, g!, ALL)],
   });
 }
@@ -245,7 +245,7 @@ function extremeAlongDim(name: "maxDim" | "minDim", op: string) {
     name,
     kind: "reduction",
     meta: ([x], attrs) => dimMeta(op, x!, attrs),
-    kernel: reduceKernel(name === "maxDim" ? maxReducer : minReducer, (x, a) => (x.ndim === 0 ? [] : [normalizeDim(a.dim, x.ndim)])),
+    ...reducing(name === "maxDim" ? maxReducer : minReducer, (x, a) => (x.ndim === 0 ? [] : [normalizeDim(a.dim, x.ndim)])),
     grad: (ctx, [g]) => [g ? scatterToIndices(g, ctx.output(1), ctx.inputShape(0), ctx.attrs.dim, ctx.attrs.keepdim) : null],
   });
 }
@@ -270,7 +270,7 @@ function argExtreme(name: "argmax" | "argmin") {
       }
       return [dimMeta(name, x!, { dim: attrs.dim, keepdim: attrs.keepdim })[1]!];
     },
-    kernel: reduceKernel(name === "argmax" ? argMax : argMin, (x, a) =>
+    ...reducing(name === "argmax" ? argMax : argMin, (x, a) =>
       a.dim === null ? x.shape.map((_, i) => i) : x.ndim === 0 ? [] : [normalizeDim(a.dim, x.ndim)],
     ),
     grad: "nondifferentiable",
@@ -302,7 +302,7 @@ export const variance = defineOp<VarAttrs>({
   name: "var",
   kind: "reduction",
   meta: ([x], attrs) => varMeta(x!, attrs),
-  kernel: reduceKernel(() => welford("m2 / Math.max(0, count - corr)"), allDims, corrPrelude),
+  ...reducing(() => welford("m2 / Math.max(0, count - corr)"), allDims, corrPrelude),
   grad: (ctx, [g]) => {
     const shape = ctx.inputShape(0);
     const x = ctx.input(0);
@@ -317,7 +317,7 @@ export const std = defineOp<VarAttrs>({
   name: "std",
   kind: "reduction",
   meta: ([x], attrs) => varMeta(x!, attrs),
-  kernel: reduceKernel(() => welford("Math.sqrt(m2 / Math.max(0, count - corr))"), allDims, corrPrelude),
+  ...reducing(() => welford("Math.sqrt(m2 / Math.max(0, count - corr))"), allDims, corrPrelude),
   grad: (ctx, [g]) => {
     const shape = ctx.inputShape(0);
     const x = ctx.input(0);
@@ -371,7 +371,7 @@ export const norm = defineOp<NormAttrs>({
     }
     return reduceMeta(x!, attrs, x!.dtype);
   },
-  kernel: reduceKernel(normReducer, allDims, () => "const normP = attrs.p;"),
+  ...reducing(normReducer, allDims, () => "const normP = attrs.p;"),
   grad: (ctx, [g]) => {
     const shape = ctx.inputShape(0);
     const x = ctx.input(0);
@@ -399,7 +399,7 @@ export const logsumexp = defineOp<ReduceAttrs>({
   name: "logsumexp",
   kind: "reduction",
   meta: ([x], attrs) => reduceMeta(x!, attrs, isFloating(x!.dtype) ? x!.dtype : "float32"),
-  kernel: reduceKernel(
+  ...reducing(
     () => ({
       init: "let m = -Infinity, s = 0, nan = false;",
       step:
@@ -422,7 +422,7 @@ export const all = defineOp<ReduceAttrs>({
   name: "all",
   kind: "reduction",
   meta: ([x], attrs) => reduceMeta(x!, attrs, "bool"),
-  kernel: reduceKernel(() => ({ init: "let acc = 1;", step: "if (x === 0) acc = 0;", result: "acc" }), allDims),
+  ...reducing(() => ({ init: "let acc = 1;", step: "if (x === 0) acc = 0;", result: "acc" }), allDims),
   grad: "nondifferentiable",
 });
 
@@ -430,6 +430,6 @@ export const any = defineOp<ReduceAttrs>({
   name: "any",
   kind: "reduction",
   meta: ([x], attrs) => reduceMeta(x!, attrs, "bool"),
-  kernel: reduceKernel(() => ({ init: "let acc = 0;", step: "if (x !== 0) acc = 1;", result: "acc" }), allDims),
+  ...reducing(() => ({ init: "let acc = 0;", step: "if (x !== 0) acc = 1;", result: "acc" }), allDims),
   grad: "nondifferentiable",
 });

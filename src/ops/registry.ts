@@ -5,6 +5,14 @@ import type { DType } from "../core/dtype.js";
 import { KilnError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import type { ScalarExpr } from "./pointwise-kernel.js";
+import type { Reducer } from "./reduce-kernel.js";
+
+/** How a reduction accumulates: the eager kernel is built from it and code generators reuse it. */
+export interface ReductionRule<A> {
+  reducer(inDType: string, outDType: string, attrs: A): Reducer;
+  /** Statements declaring constants the reducer reads from `attrs`. */
+  prelude?(attrs: A): string;
+}
 
 /** Output metadata computed by a meta function. */
 export interface OutputMeta {
@@ -63,6 +71,8 @@ export interface OpDef<A extends object = object> {
   readonly pointwise?: ScalarExpr<A>;
   /** Statements declaring the constants the pointwise expression uses, read from `attrs`. */
   readonly pointwisePrelude?: (attrs: A) => string;
+  /** For reductions: the accumulator description (see ReductionRule). */
+  readonly reduction?: ReductionRule<A>;
   /** Primitive form for code generators, written with ops. */
   decompose?(inputs: readonly Tensor[], attrs: A): Tensor[];
   /** Output shape depends on input values (nonzero, masked select): a graph break when traced. */

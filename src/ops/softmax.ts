@@ -146,6 +146,11 @@ function softmaxKernel(log: boolean) {
 
 export const softmax = defineOp<SoftmaxAttrs>({
   name: "softmax",
+  decompose([x], attrs) {
+    const d = x!.ndim === 0 ? [] : [normalizeDim(attrs.dim, x!.ndim)];
+    const e = x!.sub(x!.amax(d, { keepdim: true })).exp();
+    return [e.div(e.sum(d, { keepdim: true }))];
+  },
   kind: "other",
   meta: ([x], attrs) => softmaxMeta("softmax_lastdim_kernel_impl", x!, attrs),
   kernel: softmaxKernel(false),
@@ -157,6 +162,11 @@ export const softmax = defineOp<SoftmaxAttrs>({
 
 export const logSoftmax = defineOp<SoftmaxAttrs>({
   name: "logSoftmax",
+  decompose([x], attrs) {
+    const d = x!.ndim === 0 ? [] : [normalizeDim(attrs.dim, x!.ndim)];
+    const shifted = x!.sub(x!.amax(d, { keepdim: true }));
+    return [shifted.sub(shifted.exp().sum(d, { keepdim: true }).log())];
+  },
   kind: "other",
   meta: ([x], attrs) => softmaxMeta("log_softmax_lastdim_kernel_impl", x!, attrs),
   kernel: softmaxKernel(true),

@@ -1,0 +1,140 @@
+// The default backend (fusing code generator) against eager kiln, side by side in one process:
+// a pointwise chain (with a hand-written JavaScript loop as the floor of the JS target), softmax
+// and layerNorm over rows, an MLP forward and training step, and a transformer encoder block.
+// The cost of a cache hit is in bench/compiler.ts ("10-op function" rows).
+import * as k from "../src/index.js";
+import { compile, type Tensor } from "../src/index.js";
+import { erfExpr } from "../src/ops/unary.js";
+import { register } from "./harness.js";
+
+const N = 1 << 20;
+
+// 1. gelu(x * 2 + 1) on 2^20 float32 elements.
+const chain = (x: Tensor) => x.mul(2).add(1).gelu();
+register({ name: "pointwise chain, eager", size: "gelu(x*2+1), 2^20 f32", elements: N, runs: 9, setup: () => { const x = k.randn([N]); return () => chain(x); } });
+register({
+  name: "pointwise chain, hand-written JS loop",
+  size: "gelu(x*2+1), 2^20 f32",
+  elements: N,
+  runs: 9,
+  baseline: "pointwise chain, eager",
+  setup: () => {
+    const x = k.randn([N]);
+    // One loop, the same erf formula as kiln's gelu, output allocated per call like the others.
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const loop = new Function("x", "n", `const out = new Float32Array(n); for (let i = 0; i < n; i++) { const v = x[i] * 2 + 1; const u = v * ${Math.SQRT1_2}; out[i] = 0.5 * v * (1 + ${erfExpr("u")}); } return out;`) as (x: Float32Array, n: number) => Float32Array;
+    const xd = x.toArray() as Float32Array;
+    return () => loop(xd, N);
+  },
+});
+register({
+  name: "pointwise chain, compiled",
+  size: "gelu(x*2+1), 2^20 f32",
+  elements: N,
+  runs: 9,
+  baseline: "pointwise chain, eager",
+  setup: () => {
+    const x = k.randn([N]);
+    const f = compile(chain);
+    f(x);
+    return () => f(x);
+  },
+});
+
+// 2. softmax and layerNorm over the rows of 4096 x 1024.
+const R = 4096;
+const C = 1024;
+register({ name: "softmax rows, eager", size: "[4096,1024], dim -1", elements: R * C, setup: () => { const x = k.randn([R, C]); return () => x.softmax(-1); } });
+register({
+  name: "softmax rows, compiled",
+  size: "[4096,1024], dim -1",
+  elements: R * C,
+  baseline: "softmax rows, eager",
+  setup: () => {
+    const x = k.randn([R, C]);
+    const f = compile((t: Tensor) => t.softmax(-1));
+    f(x);
+    return () => f(x);
+  },
+});
+const ln = (x: Tensor, w: Tensor, b: Tensor) => k.nn.functional.layerNorm(x, [C], w, b);
+register({ name: "layerNorm rows, eager", size: "[4096,1024], affine", elements: R * C, setup: () => { const x = k.randn([R, C]); const w = k.randn([C]); const b = k.randn([C]); return () => ln(x, w, b); } });
+register({
+  name: "layerNorm rows, compiled",
+  size: "[4096,1024], affine",
+  elements: R * C,
+  baseline: "layerNorm rows, eager",
+  setup: () => {
+    const x = k.randn([R, C]);
+    const w = k.randn([C]);
+    const b = k.randn([C]);
+    const f = compile(ln);
+    f(x, w, b);
+    return () => f(x, w, b);
+  },
+});
+
+// 3. MLP 784-1024-1024-10 with ReLU, batch 64: forward (no grad) and a training step with AdamW.
+const mlpFlops = 2 * 64 * (784 * 1024 + 1024 * 1024 + 1024 * 10);
+function mlp() {
+  k.manualSeed(0);
+  return new k.nn.Sequential(new k.nn.Linear(784, 1024), new k.nn.ReLU(), new k.nn.Linear(1024, 1024), new k.nn.ReLU(), new k.nn.Linear(1024, 10));
+}
+for (const compiled of [false, true]) {
+  register({
+    name: `MLP forward, ${compiled ? "compiled" : "eager"}`,
+    size: "64x784-1024-1024-10",
+    flops: mlpFlops,
+    baseline: compiled ? "MLP forward, eager" : undefined,
+    setup: () => {
+      const model = mlp();
+      const x = k.randn([64, 784]);
+      const fwd = (t: Tensor) => k.noGrad(() => model.forward(t));
+      const f = compiled ? compile(fwd) : fwd;
+      f(x);
+      return () => f(x);
+    },
+  });
+  register({
+    name: `MLP train step AdamW, ${compiled ? "compiled" : "eager"}`,
+    size: "64x784-1024-1024-10",
+    flops: 3 * mlpFlops,
+    baseline: compiled ? "MLP train step AdamW, eager" : undefined,
+    setup: () => {
+      const model = mlp();
+      const opt = new k.optim.AdamW(model.parameters(), { lr: 1e-3 });
+      const x = k.randn([64, 784]);
+      const y = k.randint(0, 10, [64]);
+      const step = (xb: Tensor, yb: Tensor) => {
+        opt.zeroGrad();
+        const loss = k.nn.functional.crossEntropy(model.forward(xb), yb);
+        loss.backward();
+        opt.step();
+        return loss;
+      };
+      const f = compiled ? compile(step) : step;
+      f(x, y);
+      return () => f(x, y);
+    },
+  });
+}
+
+// 4. Transformer encoder block: batch 8, sequence 128, width 256, 4 heads, feed-forward 1024.
+for (const compiled of [false, true]) {
+  register({
+    name: `transformer block forward, ${compiled ? "compiled" : "eager"}`,
+    size: "8x128x256, 4 heads, ff 1024",
+    elements: 8 * 128 * 256,
+    baseline: compiled ? "transformer block forward, eager" : undefined,
+    setup: () => {
+      k.manualSeed(0);
+      const layer = new k.nn.TransformerEncoderLayer(256, 4, { dimFeedforward: 1024, dropout: 0, batchFirst: true });
+      layer.eval();
+      const x = k.randn([8, 128, 256]);
+      const fwd = (t: Tensor) => k.noGrad(() => layer.forward(t));
+      const f = compiled ? compile(fwd) : fwd;
+      f(x);
+      return () => f(x);
+    },
+  });
+}

@@ -1,0 +1,213 @@
+// kiln's default backend: a fusing code generator to JavaScript. A graph is scheduled once
+// (schedule.ts: kernels of fused pointwise and reduction work, views as index arithmetic, other
+// ops through their eager kernels); each kernel is rendered (render-js.ts) per loop variant and
+// compiled with `new Function`. Each call looks up the plan for its input layout (plan.ts: loop
+// sizes and strides, computed once per layout, so dynamic dims are runtime sizes), runs the steps,
+// and returns fresh contiguous outputs. Intermediate buffers that do not leave the graph belong to
+// the plan and are reused across calls.
+import { allocate, type TypedArray } from "../../core/dtype.js";
+import { numelOf } from "../../core/shape.js";
+import { Tensor } from "../../core/tensor.js";
+import { noGrad } from "../../dispatch/grad-mode.js";
+import { setTracer } from "../../dispatch/tracer.js";
+import type { Graph, Node } from "../../compiler/graph.js";
+import { eagerBackend, runNode } from "../eager.js";
+import type { CompiledGraph } from "../types.js";
+import { Layout } from "./layout.js";
+import { planKernel, scheduleFits, type KernelPlan } from "./plan.js";
+import { renderKernel, variantKey } from "./render-js.js";
+import { buildSchedule, printSchedule, type Kernel, type Member, type Schedule } from "./schedule.js";
+import { expandDecompositions } from "./decompose.js";
+
+type KernelFn = (D: TypedArray[], O: number[], P: KernelPlan, A: readonly object[]) => void;
+
+interface CompiledKernel {
+  kernel: Kernel;
+  attrs: object[];
+  variants: Map<string, { fn: KernelFn; source: string; scratch: number }>;
+  /** Members whose buffers are written, with their store access index. */
+  stored: Member[];
+  /** Read accesses (indices) and the node ids of their source tensors. */
+  loads: number[];
+  sources: number[];
+}
+
+interface Plan {
+  /** Run the graph eagerly: the schedule does not fit this layout. */
+  eager: boolean;
+  layout: Layout;
+  kernels: { plan: KernelPlan; fn: KernelFn }[];
+  /** Buffers of materialised intermediates (not outputs), reused across calls. */
+  temps: Map<Member, Tensor>;
+  tempStorages: Set<unknown>;
+}
+
+function variantOf(ck: CompiledKernel, kp: KernelPlan): { fn: KernelFn; source: string } {
+  const key = variantKey(kp.variant);
+  let v = ck.variants.get(key);
+  if (!v) {
+    const { source, scratch } = renderKernel(ck.kernel, kp.variant);
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    v = { fn: new Function("D", "O", "P", "A", source) as KernelFn, source, scratch };
+    ck.variants.set(key, v);
+  }
+  while (kp.scratch.length < v.scratch) kp.scratch.push(new Float64Array(kp.rn));
+  return v;
+}
+
+function freshBuffer(m: Member, shape: readonly number[]): Tensor {
+  return Tensor.fromData(allocate(m.node.dtype, numelOf(shape)), shape.slice(), m.node.dtype);
+}
+
+/** Compiles a graph into fused JavaScript kernels (the "default" backend). */
+export function codegenBackend(graph: Graph, exampleInputs: Tensor[] = []): CompiledGraph {
+  const placeholders = graph.placeholders;
+  if (exampleInputs.length !== placeholders.length || !graph.outputNode) return eagerBackend(graph, exampleInputs);
+  const dynamic = placeholders.some((p) => ((p.meta.dynamicDims as number[] | undefined)?.length ?? 0) > 0);
+  // Composite "other" ops with a registered decomposition are expanded (static shapes only: a
+  // decomposition may bake sizes into attributes).
+  const expanded = dynamic ? null : expandDecompositions(graph, exampleInputs);
+  const g = expanded?.graph ?? graph;
+  const inputsOf = (inputs: Tensor[]): Tensor[] => (expanded ? expanded.bind(inputs) : inputs);
+
+  const exampleLayout = new Layout(g, inputsOf(exampleInputs), dynamic);
+  const schedule: Schedule = buildSchedule(g, exampleLayout);
+  const compiled: CompiledKernel[] = schedule.kernels.map((k) => ({
+    kernel: k,
+    attrs: k.members.map((m) => m.attrs),
+    variants: new Map(),
+    stored: k.members.filter((m) => m.store),
+    loads: k.accesses.filter((a) => !a.store).map((a) => a.index),
+    sources: k.accesses.filter((a) => !a.store).map((a) => a.source.id),
+  }));
+  const gph = g.placeholders;
+  const varying = placeholders.map((p, i) => p.placeholderKind === "tensor" && (dynamic || !exampleInputs[i]!.isContiguous()));
+  const anyVarying = varying.some((v) => v);
+  const fallback = eagerBackend(graph, exampleInputs);
+
+  const makePlan = (inputs: Tensor[]): Plan => {
+    const layout = inputs === exampleInputs ? exampleLayout : new Layout(g, inputsOf(inputs), dynamic);
+    if (dynamic && !scheduleFits(schedule, layout)) return { eager: true, layout, kernels: [], temps: new Map(), tempStorages: new Set() };
+    const kernels = compiled.map((ck) => {
+      const plan = planKernel(ck.kernel, layout);
+      return { plan, fn: variantOf(ck, plan).fn };
+    });
+    const temps = new Map<Member, Tensor>();
+    for (const ck of compiled) for (const m of ck.stored) if (!m.output) temps.set(m, freshBuffer(m, layout.shape(m.node)));
+    return { eager: false, layout, kernels, temps, tempStorages: new Set([...temps.values()].map((t) => t._storage)) };
+  };
+
+  const plans = new Map<string, Plan>();
+  const keyOf = (inputs: Tensor[]): string => {
+    let key = "";
+    for (let i = 0; i < inputs.length; i++) {
+      if (!varying[i]) continue;
+      const t = inputs[i]!;
+      key += t.shape.join(",") + (t.isContiguous() ? ";" : ":" + t._strides.join(",") + ";");
+    }
+    return key;
+  };
+  let fixed: Plan | null = null;
+  const planFor = (inputs: Tensor[]): Plan => {
+    if (!anyVarying) return (fixed ??= makePlan(inputs));
+    const key = keyOf(inputs);
+    let p = plans.get(key);
+    if (!p) {
+      if (plans.size >= 32) plans.clear();
+      p = makePlan(inputs);
+      plans.set(key, p);
+    }
+    return p;
+  };
+
+  const nNodes = g.nodes.length;
+  const nOut = schedule.outputs.length;
+  const outputIds = schedule.outputs.map((o) => o.id);
+  const outputFresh = schedule.outputs.map((o) => schedule.members.get(o)?.output === true);
+  const checkDuplicates = new Set(schedule.outputs).size !== nOut;
+  let busy = false;
+
+  const run = (plan: Plan, inputs: Tensor[], reentrant: boolean): Tensor[] => {
+    const env: (Tensor | undefined)[] = new Array(nNodes);
+    const all = inputsOf(inputs);
+    for (let i = 0; i < gph.length; i++) env[gph[i]!.id] = all[i];
+    const layout = plan.layout;
+    for (const step of schedule.steps) {
+      if (step.kind === "kernel") {
+        const k = step.kernel;
+        const ck = compiled[k.id]!;
+        if (ck.stored.length === 0) continue;
+        const { plan: kp, fn } = plan.kernels[k.id]!;
+        const n = ck.loads.length;
+        const D: TypedArray[] = new Array(k.accesses.length);
+        const O: number[] = new Array(k.accesses.length);
+        for (let j = 0; j < n; j++) {
+          const i = ck.loads[j]!;
+          const src = env[ck.sources[j]!];
+          if (src === undefined) continue; // a dead member's input
+          D[i] = src._data();
+          O[i] = src._offset + kp.offsets[i]!;
+        }
+        for (const m of ck.stored) {
+          const t = m.output || reentrant ? freshBuffer(m, layout.shape(m.node)) : plan.temps.get(m)!;
+          D[m.store!.index] = t._storage!.data;
+          O[m.store!.index] = 0;
+          env[m.node.id] = t;
+        }
+        fn(D, O, kp, ck.attrs);
+      } else if (step.kind === "view") {
+        const n = step.node;
+        env[n.id] = runNode(n, [env[n.args[0]!.id]!])[0];
+      } else {
+        const n = step.node;
+        const outs = runNode(n, n.args.map((a) => env[a.id]!));
+        for (let i = 0; i < outs.length; i++) if (!outs[i]!.isContiguous()) outs[i] = outs[i]!.contiguous();
+        env[n.id] = outs[0];
+        for (const u of n.users) if (u.target === "getitem") env[u.id] = outs[u.attrs.index as number];
+      }
+    }
+    const outs: Tensor[] = new Array(nOut);
+    for (let i = 0; i < nOut; i++) {
+      let t = env[outputIds[i]!]!;
+      if (!outputFresh[i] || (checkDuplicates && outs.includes(t))) {
+        // An extern op's value: fresh unless it aliases an input, one of our buffers, or another output.
+        if (outs.includes(t) || t._offset !== 0 || !t.isContiguous() || plan.tempStorages.has(t._storage) || all.some((x) => x._storage === t._storage)) t = t.clone();
+      }
+      outs[i] = t;
+    }
+    return outs;
+  };
+
+  const fn: CompiledGraph = (...inputs: Tensor[]) => {
+    const plan = planFor(inputs);
+    if (plan.eager) return fallback(...inputs);
+    const prev = setTracer(null);
+    const reentrant = busy;
+    busy = true;
+    try {
+      return noGrad(() => run(plan, inputs, reentrant));
+    } finally {
+      busy = reentrant;
+      setTracer(prev);
+    }
+  };
+
+  // Readable code for the output_code log: the schedule, then each kernel for the example layout.
+  const example = planFor(exampleInputs);
+  const parts = [`// schedule\n${printSchedule(schedule, example.layout)}`];
+  for (const ck of compiled) {
+    if (ck.stored.length === 0 || example.eager) continue;
+    const kp = example.kernels[ck.kernel.id]!.plan;
+    parts.push(variantOf(ck, kp).source);
+  }
+  fn.code = parts.join("\n\n");
+  Object.defineProperty(fn, "schedule", { value: schedule });
+  return fn;
+}
+
+/** The schedule printout of a compiled graph (for tests and tools), if it came from this backend. */
+export function scheduleOf(fn: CompiledGraph): Schedule | undefined {
+  return (fn as { schedule?: Schedule }).schedule;
+}
+
+export type { Node };

@@ -1,0 +1,234 @@
+// The default backend (fusing code generator): what it fuses, the code it prints, and that its
+// results match eager runs (floats within 1e-5 relative, ints and bools exactly).
+import { describe, expect, it, vi } from "vitest";
+import * as k from "../../src/index.js";
+import { compile, compiler, type Tensor } from "../../src/index.js";
+import type { CompiledGraph, Graph } from "../../src/compiler/index.js";
+import { codegenBackend } from "../../src/backends/codegen/index.js";
+import { compareRuns, generate, makeInputs, run } from "../compiler/fuzz-programs.js";
+
+/** Compiles `fn` with the default backend and keeps what the backend returned for each graph. */
+function capture<A extends Tensor[]>(fn: (...xs: A) => Tensor | Tensor[], options: { dynamic?: boolean } = {}) {
+  const compiled: CompiledGraph[] = [];
+  const graphs: Graph[] = [];
+  const f = compile(fn, {
+    ...options,
+    backend: (g, ex) => {
+      const c = codegenBackend(g, ex);
+      compiled.push(c);
+      graphs.push(g);
+      return c;
+    },
+  });
+  return { f, compiled, graphs };
+}
+
+function schedule(c: CompiledGraph): string {
+  return c.code!.split("\n\n")[0]!.replace("// schedule\n", "");
+}
+
+function kernels(c: CompiledGraph): number {
+  return (c.code!.match(/^\/\/ kernel \d+/gm) ?? []).length;
+}
+
+function expectClose(a: Tensor, b: Tensor, rtol = 1e-5): void {
+  expect(a.shape).toEqual(b.shape);
+  expect(a.dtype).toBe(b.dtype);
+  const x = a.toArray();
+  const y = b.toArray();
+  for (let i = 0; i < x.length; i++) {
+    const e = y[i]!;
+    if (Number.isNaN(e)) expect(Number.isNaN(x[i]!)).toBe(true);
+    else expect(Math.abs(x[i]! - e), `element ${i}: ${x[i]} vs ${e}`).toBeLessThanOrEqual(rtol * Math.abs(e) + 1e-6);
+  }
+}
+
+function expectExact(a: Tensor, b: Tensor): void {
+  expect(a.dtype).toBe(b.dtype);
+  expect(a.tolist()).toEqual(b.tolist());
+}
+
+describe("default backend: fusion", () => {
+  it("is the default backend", () => {
+    expect(compiler.backends.default).toBe(codegenBackend);
+  });
+
+  it("turns a pointwise chain into one kernel with no intermediate buffers", () => {
+    const { f, compiled } = capture((x: Tensor) => x.mul(2).add(1).gelu().neg());
+    const x = k.randn([1000]);
+    expectClose(f(x) as Tensor, x.mul(2).add(1).gelu().neg());
+    expect(compiled).toHaveLength(1);
+    expect(kernels(compiled[0]!)).toBe(1);
+    expect(schedule(compiled[0]!)).toMatchInlineSnapshot(`
+      "kernel 0 over [1000]:
+        full mul = mul(load(x), load(scalar))
+        full add = add(mul, load(scalar_1))
+        full gelu = gelu(add)
+        full neg = neg(gelu) -> output
+      return [neg]"
+    `);
+    // Only the output is written.
+    expect(compiled[0]!.code!.match(/\] = v\d+;/g)).toHaveLength(1);
+  });
+
+  it("prints a small schedule with broadcasting and a reduction", () => {
+    const { f, compiled } = capture((x: Tensor, y: Tensor) => x.mul(y).add(1).sum(-1));
+    const x = k.randn([3, 4]);
+    const y = k.randn([4]);
+    expectClose(f(x, y) as Tensor, x.mul(y).add(1).sum(-1));
+    expect(schedule(compiled[0]!)).toMatchInlineSnapshot(`
+      "kernel 0 over [3, r4]:
+        full mul = mul(load(x), load(y))
+        full add = add(mul, load(scalar))
+        row sum = reduce sum(add) -> output
+      return [sum]"
+    `);
+  });
+
+  it("fuses the pointwise work before a reduction (prologue) and after it (softmax as one kernel)", () => {
+    const { f, compiled } = capture((x: Tensor) => x.mul(2).exp().sum(1, { keepdim: true }).log());
+    const x = k.randn([5, 7]);
+    expectClose(f(x) as Tensor, x.mul(2).exp().sum(1, { keepdim: true }).log());
+    expect(kernels(compiled[0]!)).toBe(1);
+
+    const sm = capture((t: Tensor) => t.softmax(-1));
+    const z = k.randn([6, 33]);
+    expectClose(sm.f(z) as Tensor, z.softmax(-1));
+    expect(kernels(sm.compiled[0]!)).toBe(1);
+    expect(sm.compiled[0]!.code).toContain("phase 2");
+    // exp is computed once per element: the second pass reads it back from the row scratch buffer.
+    expect(sm.compiled[0]!.code!.match(/Math\.exp/g)).toHaveLength(1);
+  });
+
+  it("fuses layerNorm (mean, variance, affine) into one row kernel", () => {
+    const { f, compiled } = capture((x: Tensor, w: Tensor, b: Tensor) => k.nn.functional.layerNorm(x, [16], w, b));
+    const x = k.randn([4, 3, 16]);
+    const w = k.randn([16]);
+    const b = k.randn([16]);
+    expectClose(f(x, w, b) as Tensor, k.nn.functional.layerNorm(x, [16], w, b), 1e-4);
+    expect(kernels(compiled[0]!)).toBe(1);
+  });
+
+  it("reads views and broadcasts through index arithmetic, not copies", () => {
+    const { f, compiled } = capture((x: Tensor, y: Tensor) => x.T.add(y.unsqueeze(0)).relu().sum(0));
+    const x = k.randn([5, 4]);
+    const y = k.randn([5]);
+    expectClose(f(x, y) as Tensor, x.T.add(y.unsqueeze(0)).relu().sum(0));
+    expect(kernels(compiled[0]!)).toBe(1);
+    expect(schedule(compiled[0]!)).toContain("load(x -> permute)");
+  });
+
+  it("materialises a value read in a way that does not line up (transpose of an intermediate)", () => {
+    const { f, compiled } = capture((x: Tensor) => {
+      const y = x.exp();
+      return y.add(y.T);
+    });
+    const x = k.randn([4, 4]);
+    expectClose(f(x) as Tensor, x.exp().add(x.exp().T));
+    expect(kernels(compiled[0]!)).toBe(2);
+    expect(schedule(compiled[0]!)).toContain("-> buffer");
+  });
+
+  it("runs other ops through their eager kernels between fused kernels", () => {
+    const { f, compiled } = capture((a: Tensor, b: Tensor, bias: Tensor) => a.matmul(b).add(bias).relu());
+    const a = k.randn([3, 5]);
+    const b = k.randn([5, 4]);
+    const bias = k.randn([4]);
+    expectClose(f(a, b, bias) as Tensor, a.matmul(b).add(bias).relu());
+    expect(schedule(compiled[0]!)).toMatch(/^extern matmul = matmul\(a, b\)\nkernel 0/);
+  });
+});
+
+describe("default backend: results", () => {
+  it("compiles once for dynamic dims and serves other sizes with the same code", () => {
+    compiler.reset();
+    const { f, compiled } = capture((x: Tensor, y: Tensor) => x.mul(y).add(x.softmax(-1)).sum(0), { dynamic: true });
+    for (const [n, m] of [
+      [3, 4],
+      [5, 7],
+      [1, 9],
+      [8, 1],
+    ] as const) {
+      const x = k.randn([n, m]);
+      const y = k.randn([m]);
+      expectClose(f(x, y) as Tensor, x.mul(y).add(x.softmax(-1)).sum(0));
+    }
+    expect(compiled).toHaveLength(1);
+    expect(compiler.stats().compiles).toBe(1);
+  });
+
+  it("handles strided, offset and broadcast inputs", () => {
+    const { f } = capture((x: Tensor, y: Tensor) => x.sub(y).mul(x).amax(1));
+    const base = k.randn([6, 8]);
+    const x = base.T.slice(0, 1, 7); // non-contiguous, offset 1
+    const y = k.randn([1, 6]);
+    expectClose(f(x, y) as Tensor, x.sub(y).mul(x).amax(1));
+    const x2 = k.randn([8, 6]).slice(0, 2, 8); // contiguous with an offset
+    expectClose(f(x2, y) as Tensor, x2.sub(y).mul(x2).amax(1));
+  });
+
+  it("gives int32 and bool results exactly (wrap-around, division by zero, comparisons)", () => {
+    const fn = (a: Tensor, b: Tensor) => {
+      const big = a.mul(b).add(a.mul(a)).neg();
+      const q = a.div(b, { roundingMode: "floor" });
+      const r = a.remainder(b);
+      const c = big.gt(q).logicalXor(r.eq(0));
+      return [big, q, r, c, c.logicalNot().logicalOr(a.lt(0)), a.where(c, b).sum(0)];
+    };
+    const { f } = capture(fn);
+    const a = k.tensor([[2147483647, -2147483648, 7], [-9, 0, 65536]], { dtype: "int32" });
+    const b = k.tensor([[3, -1, 0], [4, 65536, -2]], { dtype: "int32" });
+    const got = f(a, b) as Tensor[];
+    const want = fn(a, b);
+    got.forEach((t, i) => expectExact(t, want[i]!));
+  });
+
+  it("gives float32 results within 1e-5 relative on a mixed program", () => {
+    const fn = (x: Tensor, y: Tensor) => {
+      const h = x.matmul(y).mul(0.5).tanh();
+      const s = h.sub(h.mean(-1, { keepdim: true })).square();
+      return [s.sum(-1).sqrt(), h.sigmoid().mul(x.sum(1, { keepdim: true })), h.logSoftmax(0)];
+    };
+    const { f } = capture(fn);
+    const x = k.randn([7, 9]);
+    const y = k.randn([9, 11]);
+    const got = f(x, y) as Tensor[];
+    fn(x, y).forEach((t, i) => expectClose(got[i]!, t));
+  });
+
+  it("returns fresh outputs, never a buffer reused by the next call", () => {
+    const { f } = capture((x: Tensor) => [x.exp().add(1), x.T, x]);
+    const x = k.randn([3, 2]);
+    const [a, b, c] = f(x) as Tensor[];
+    const [a2] = f(k.zeros([3, 2])) as Tensor[];
+    expectClose(a!, x.exp().add(1));
+    expectClose(a2!, k.ones([3, 2]).mul(2));
+    expectClose(b!, x.T);
+    expectExact(c!, x);
+    // a is computed (a fresh buffer); b and c are a view of x and x itself, as in eager mode.
+    expect(a!._storage).not.toBe(a2!._storage);
+    expect(a!.isContiguous()).toBe(true);
+    expect(b!._storage).toBe(x._storage);
+    expect(c).toBe(x);
+    // A view of a computed value: the graph returns the computed value, the view is taken of it (as in eager).
+    const v = capture((t: Tensor) => t.exp().T);
+    const out = v.f(x) as Tensor;
+    expectClose(out, x.exp().T);
+    expect(out.stride()).toEqual(x.exp().T.stride());
+    expect(kernels(v.compiled[0]!)).toBe(1);
+  });
+
+  it("matches eager on 200 fuzz programs with breaks, views and in-place writes", () => {
+    const spy = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      for (let seed = 1; seed <= 200; seed++) {
+        const p = generate(seed);
+        const eager = run(p, makeInputs(p, seed));
+        const compiled = compile((...xs: Tensor[]) => run(p, xs), { backend: "default" })(...makeInputs(p, seed));
+        expect(compareRuns(eager, compiled), `seed ${seed}: ${JSON.stringify(p.steps)}`).toBeNull();
+      }
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
