@@ -5,6 +5,7 @@ import { ShapeError } from "../core/errors.js";
 import { contiguousStrides, formatShape, numelOf, shapesEqual } from "../core/shape.js";
 import { gatherContiguous, type Tensor } from "../core/tensor.js";
 import { pointwiseKernel } from "./pointwise-kernel.js";
+import { rowLength, rowStarts } from "../core/strided.js";
 import { defineOp } from "./registry.js";
 import { gradAs } from "./grad-utils.js";
 import { checkSliceAttrs, selectIndex, type SelectAttrs, type SliceAttrs } from "./views.js";
@@ -158,21 +159,11 @@ export interface StridedAccumulateAttrs {
 
 /** Storage positions of a geometry's elements in row-major order. */
 function positions({ shape, strides, offset }: Geometry): Float64Array {
-  const n = numelOf(shape);
-  const out = new Float64Array(n);
-  const nd = shape.length;
-  const idx = new Array<number>(nd).fill(0);
-  let p = offset;
-  for (let k = 0; k < n; k++) {
-    out[k] = p;
-    for (let d = nd - 1; d >= 0; d--) {
-      idx[d]!++;
-      p += strides[d]!;
-      if (idx[d]! < shape[d]!) break;
-      p -= strides[d]! * shape[d]!;
-      idx[d] = 0;
-    }
-  }
+  const out = new Float64Array(numelOf(shape));
+  const inner = rowLength(shape);
+  const step = shape.length === 0 ? 0 : strides[shape.length - 1]!;
+  let k = 0;
+  for (const start of rowStarts(shape, strides, offset)) for (let j = 0; j < inner; j++) out[k++] = start + j * step;
   return out;
 }
 
