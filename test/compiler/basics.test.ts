@@ -117,9 +117,7 @@ describe("compile(): one graph", () => {
   });
 
   it("runs random ops identically to eager under manualSeed", () => {
-    if (typeof (k as Record<string, unknown>).randn !== "function") return;
-    const randn = (k as unknown as { randn: (s: number[]) => Tensor }).randn;
-    const fn = (x: Tensor) => x.add(randn([3]));
+    const fn = (x: Tensor) => x.add(k.randn([3]));
     k.manualSeed(7);
     const eager1 = fn(f32([0, 0, 0])).tolist();
     const eager2 = fn(f32([0, 0, 0])).tolist();
@@ -128,5 +126,36 @@ describe("compile(): one graph", () => {
     expect(f(f32([0, 0, 0])).tolist()).toEqual(eager1);
     expect(f(f32([0, 0, 0])).tolist()).toEqual(eager2);
     expect(compiler.stats().compiles).toBe(1);
+  });
+});
+
+describe("errors thrown by compiled code", () => {
+  it("writes recorded before a user error still happen, and the eager error is rethrown", () => {
+    const fn = (p: Tensor, bad: Tensor) => {
+      p.add_(1);
+      return p.matmul(bad);
+    };
+    const pe = f32([[1, 2]]);
+    const pc = f32([[1, 2]]);
+    let eagerMessage = "";
+    try {
+      fn(pe, f32([1, 2, 3]));
+    } catch (e) {
+      eagerMessage = (e as Error).message;
+    }
+    expect(eagerMessage).not.toBe("");
+    expect(() => compile(fn)(pc, f32([1, 2, 3]))).toThrow(eagerMessage);
+    expect(pc.tolist()).toEqual(pe.tolist());
+  });
+
+  it("an exception thrown by user JavaScript propagates unchanged after running the graph so far", () => {
+    const seen: number[] = [];
+    const fn = (x: Tensor) => {
+      const y = x.mul(2);
+      seen.push(y.sum().item() as number);
+      throw new RangeError("user failure");
+    };
+    expect(() => compile(fn)(f32([1, 2]))).toThrow(RangeError);
+    expect(seen).toEqual([6]);
   });
 });
