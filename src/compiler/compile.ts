@@ -87,8 +87,8 @@ function newState(name: string, options: CompileOptions, paramNames: string[], n
 function checkOptions(options: CompileOptions): void {
   if (typeof options !== "object" || options === null) throw new ArgumentError(`compile(): options must be an object, but got ${describeValue(options)}`);
   const b = options.backend;
-  if (b !== undefined && b !== "eager" && b !== "default" && typeof b !== "function") {
-    throw new ArgumentError(`compile(): backend must be "eager", "default" or a function, but got ${describeValue(b)}`);
+  if (b !== undefined && b !== "eager" && b !== "default" && b !== "js" && b !== "native" && typeof b !== "function") {
+    throw new ArgumentError(`compile(): backend must be "eager", "default", "js", "native" or a function, but got ${describeValue(b)}`);
   }
   if (options.dynamic !== undefined && typeof options.dynamic !== "boolean") {
     throw new ArgumentError(`compile(): dynamic must be true, false or undefined, but got ${describeValue(options.dynamic)}`);

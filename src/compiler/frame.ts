@@ -9,7 +9,7 @@ import { activeTracer, setTracer, type Tracer } from "../dispatch/tracer.js";
 import type { GradNode } from "../dispatch/grad-node.js";
 import type { AnyOpDef, OutputMeta } from "../ops/registry.js";
 import { eagerBackend } from "../backends/eager.js";
-import { codegenBackend } from "../backends/codegen/index.js";
+import { defaultBackend, jsBackend, nativeBackend } from "../backends/default.js";
 import type { Backend, CompiledGraph } from "../backends/types.js";
 import { guardsPass, recompileReason, describeGuards, PositionCache, type CacheEntry } from "./cache.js";
 import { config, counters } from "./config.js";
@@ -25,10 +25,12 @@ import { collectors, dynamicMarksOf, modes, type CompiledFunctionState } from ".
 import { GraphTrace, type TraceOwner } from "./trace.js";
 import { captureUserStack } from "./user-stack.js";
 
-/** Backends by name; "default" is the best built-in code generator (eager until one lands). */
-export const builtinBackends: Record<"eager" | "default", Backend> = {
+/** Backends by name; "default" is the code generator with its best available target. */
+export const builtinBackends: Record<"eager" | "default" | "js" | "native", Backend> = {
   eager: eagerBackend,
-  default: codegenBackend,
+  default: defaultBackend,
+  js: jsBackend,
+  native: nativeBackend,
 };
 
 const frameStack: Frame[] = [];
@@ -228,7 +230,7 @@ function resolveBackend(state: CompiledFunctionState): Backend {
   const b = state.options.backend ?? "default";
   if (typeof b === "function") return b;
   const found = builtinBackends[b];
-  if (!found) throw new KilnError(`unknown backend "${String(b)}"; expected "eager", "default" or a function`);
+  if (!found) throw new KilnError(`unknown backend "${String(b)}"; expected "eager", "default", "js", "native" or a function`);
   return found;
 }
 

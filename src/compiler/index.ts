@@ -34,7 +34,7 @@ export const compiler = {
   resetLogs,
   markDynamic,
   addEventListener,
-  backends: { eager: eagerBackend, get default() { return builtinBackends.default; } },
+  backends: { eager: eagerBackend, get default() { return builtinBackends.default; }, get js() { return builtinBackends.js; }, get native() { return builtinBackends.native; } },
   GraphBreakError,
   BackendCompilerError,
   ExplainOutput,

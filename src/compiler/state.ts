@@ -10,7 +10,7 @@ export interface CompileOptions {
   /** Capture exactly one graph or throw GraphBreakError at the first break. */
   fullgraph?: boolean;
   /** "eager", "default", or a function receiving every graph. */
-  backend?: "eager" | "default" | Backend;
+  backend?: "eager" | "default" | "js" | "native" | Backend;
   /** undefined: static first, then automatic dynamic; false: always static; true: dynamic from the start. */
   dynamic?: boolean;
   /** "default" | "reduce-overhead" | "max-autotune" (accepted; only "default" behaviour exists yet). */

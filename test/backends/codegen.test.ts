@@ -1,10 +1,11 @@
-// The default backend (fusing code generator): what it fuses, the code it prints, and that its
+// The default backend's JavaScript target (fusing code generator): what it fuses, the code it prints, and that its
 // results match eager runs (floats within 1e-5 relative, ints and bools exactly).
 import { describe, expect, it, vi } from "vitest";
 import * as k from "../../src/index.js";
 import { compile, compiler, type Tensor } from "../../src/index.js";
 import type { CompiledGraph, Graph } from "../../src/compiler/index.js";
 import { codegenBackend } from "../../src/backends/codegen/index.js";
+import { defaultBackend, jsBackend } from "../../src/backends/default.js";
 import { compareRuns, generate, makeInputs, run } from "../compiler/fuzz-programs.js";
 
 /** Compiles `fn` with the default backend and keeps what the backend returned for each graph. */
@@ -49,8 +50,9 @@ function expectExact(a: Tensor, b: Tensor): void {
 }
 
 describe("default backend: fusion", () => {
-  it("is the default backend", () => {
-    expect(compiler.backends.default).toBe(codegenBackend);
+  it("is the default backend (with the native target where a C++ compiler exists) and the \"js\" backend", () => {
+    expect(compiler.backends.default).toBe(defaultBackend);
+    expect(compiler.backends.js).toBe(jsBackend);
   });
 
   it("turns a pointwise chain into one kernel with no intermediate buffers", () => {
@@ -224,7 +226,7 @@ describe("default backend: results", () => {
       for (let seed = 1; seed <= 200; seed++) {
         const p = generate(seed);
         const eager = run(p, makeInputs(p, seed));
-        const compiled = compile((...xs: Tensor[]) => run(p, xs), { backend: "default" })(...makeInputs(p, seed));
+        const compiled = compile((...xs: Tensor[]) => run(p, xs), { backend: "js" })(...makeInputs(p, seed));
         expect(compareRuns(eager, compiled), `seed ${seed}: ${JSON.stringify(p.steps)}`).toBeNull();
       }
     } finally {

@@ -22,7 +22,7 @@ describe("op cases through compile()", () => {
   it("found the op case lists", () => {
     expect(families.length).toBeGreaterThan(0);
   });
-  for (const backend of ["eager", "default"] as const) {
+  for (const backend of ["eager", "js", "default"] as const) {
     for (const [family, cases] of families) {
       describe(`${family} (${backend} backend)`, () => {
         for (const c of cases) {

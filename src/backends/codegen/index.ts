@@ -19,7 +19,25 @@ import { renderKernel, variantKey } from "./render-js.js";
 import { buildSchedule, printSchedule, type Kernel, type Member, type Schedule } from "./schedule.js";
 import { expandDecompositions } from "./decompose.js";
 
-type KernelFn = (D: TypedArray[], O: number[], P: KernelPlan, A: readonly object[]) => void;
+export type KernelFn = (D: TypedArray[], O: number[], P: KernelPlan, A: readonly object[]) => void;
+
+/**
+ * Another code generator for the same schedule (the native C++ target). `build` receives every
+ * kernel with its plan for the example inputs and compiles them as one module; `resolve` gives
+ * the target's function for a kernel and plan, or null while it is being built in the background
+ * or when this kernel or layout is not supported (the JavaScript kernel runs instead).
+ */
+export interface KernelTarget {
+  name: string;
+  build(items: { kernel: Kernel; plan: KernelPlan }[]): TargetModule;
+}
+export interface TargetModule {
+  /** Generated code for the output_code log. */
+  code: string;
+  resolve(kernel: Kernel, plan: KernelPlan): KernelFn | null;
+  /** Whether functions not available before may be available now (a background build finished). */
+  changed(): boolean;
+}
 
 interface CompiledKernel {
   kernel: Kernel;
@@ -55,12 +73,22 @@ function variantOf(ck: CompiledKernel, kp: KernelPlan): { fn: KernelFn; source: 
   return v;
 }
 
+/** Test mode (KILN_POISON_OUTPUTS=1): fresh buffers start as garbage, so an element a kernel fails to write shows. */
+const POISON = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KILN_POISON_OUTPUTS === "1";
+
 function freshBuffer(m: Member, shape: readonly number[]): Tensor {
-  return Tensor.fromData(allocate(m.node.dtype, numelOf(shape)), shape.slice(), m.node.dtype);
+  const data = allocate(m.node.dtype, numelOf(shape));
+  if (POISON) data.fill(m.node.dtype === "bool" ? 7 : m.node.dtype === "int32" ? -123456789 : NaN);
+  return Tensor.fromData(data, shape.slice(), m.node.dtype);
 }
 
-/** Compiles a graph into fused JavaScript kernels (the "default" backend). */
+/** Compiles a graph into fused JavaScript kernels (the "default" backend's JavaScript target). */
 export function codegenBackend(graph: Graph, exampleInputs: Tensor[] = []): CompiledGraph {
+  return codegenWith(null, graph, exampleInputs);
+}
+
+/** The fusing code generator with kernels from `target` where it has them, JavaScript elsewhere. */
+export function codegenWith(target: KernelTarget | null, graph: Graph, exampleInputs: Tensor[] = []): CompiledGraph {
   const placeholders = graph.placeholders;
   if (exampleInputs.length !== placeholders.length || !graph.outputNode) return eagerBackend(graph, exampleInputs);
   const dynamic = placeholders.some((p) => ((p.meta.dynamicDims as number[] | undefined)?.length ?? 0) > 0);
@@ -90,7 +118,7 @@ export function codegenBackend(graph: Graph, exampleInputs: Tensor[] = []): Comp
     if (dynamic && !scheduleFits(schedule, layout)) return { eager: true, layout, kernels: [], temps: new Map(), tempStorages: new Set() };
     const kernels = compiled.map((ck) => {
       const plan = planKernel(ck.kernel, layout);
-      return { plan, fn: variantOf(ck, plan).fn };
+      return { plan, fn: module?.resolve(ck.kernel, plan) ?? variantOf(ck, plan).fn };
     });
     const temps = new Map<Member, Tensor>();
     for (const ck of compiled) for (const m of ck.stored) if (!m.output) temps.set(m, freshBuffer(m, layout.shape(m.node)));
@@ -98,6 +126,19 @@ export function codegenBackend(graph: Graph, exampleInputs: Tensor[] = []): Comp
   };
 
   const plans = new Map<string, Plan>();
+  // The target's module, built from the example inputs' plans (and the JS kernels kept as fallback).
+  let module: TargetModule | null = null;
+  if (target) {
+    const examplePlan = makePlan(exampleInputs);
+    if (!examplePlan.eager) module = target.build(compiled.filter((ck) => ck.stored.length > 0).map((ck) => ({ kernel: ck.kernel, plan: examplePlan.kernels[ck.kernel.id]!.plan })));
+  }
+  const refresh = (): void => {
+    const all = fixed ? [fixed, ...plans.values()] : [...plans.values()];
+    for (const p of all) for (const ck of compiled) {
+      const slot = p.kernels[ck.kernel.id];
+      if (slot) slot.fn = module!.resolve(ck.kernel, slot.plan) ?? slot.fn;
+    }
+  };
   const keyOf = (inputs: Tensor[]): string => {
     let key = "";
     for (let i = 0; i < inputs.length; i++) {
@@ -179,6 +220,7 @@ export function codegenBackend(graph: Graph, exampleInputs: Tensor[] = []): Comp
   };
 
   const fn: CompiledGraph = (...inputs: Tensor[]) => {
+    if (module?.changed()) refresh();
     const plan = planFor(inputs);
     if (plan.eager) return fallback(...inputs);
     const prev = setTracer(null);
@@ -200,6 +242,7 @@ export function codegenBackend(graph: Graph, exampleInputs: Tensor[] = []): Comp
     const kp = example.kernels[ck.kernel.id]!.plan;
     parts.push(variantOf(ck, kp).source);
   }
+  if (module) parts.push(module.code);
   fn.code = parts.join("\n\n");
   Object.defineProperty(fn, "schedule", { value: schedule });
   return fn;

@@ -1,0 +1,170 @@
+// The native target of the default backend: the kernels of a graph's schedule rendered to C++
+// (render-cpp.ts), compiled together as one shared library (build.ts: disk cache, koffi) and
+// called with the tensors' buffers as pointers. Kernels or layouts it cannot render keep their
+// JavaScript kernels. Builds run synchronously or in the background (`setNativeBuildMode`); while
+// a background build runs, the JavaScript kernels run.
+import type { TypedArray } from "../../core/dtype.js";
+import { log } from "../../compiler/logs.js";
+import type { KernelFn, KernelTarget, TargetModule } from "../codegen/index.js";
+import type { KernelPlan } from "../codegen/plan.js";
+import type { Kernel } from "../codegen/schedule.js";
+import { buildLibrary, buildLibraryInBackground, nativeAvailable, unavailableReason, type NativeLibrary, type PendingBuild } from "./build.js";
+import { cppKernelName, cppMeta, cppVariantKey, renderCppKernel } from "./render-cpp.js";
+
+export type NativeBuildMode = "sync" | "background";
+
+function envBuildMode(): NativeBuildMode {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.KILN_NATIVE_BUILD === "background" ? "background" : "sync";
+}
+let buildMode: NativeBuildMode = envBuildMode();
+
+/**
+ * How native libraries are built: "sync" (default; the first call of a new graph waits for the
+ * C++ compiler, as torch.compile waits for its code generator) or "background" (the first calls
+ * run the JavaScript kernels while the compiler runs in another process).
+ */
+export function setNativeBuildMode(mode: NativeBuildMode): void {
+  buildMode = mode;
+}
+export function nativeBuildMode(): NativeBuildMode {
+  return buildMode;
+}
+
+const HEADER = `#include <cstdint>\n#include <cmath>\n#include "kiln_js.hpp"\n`;
+
+interface Rendered {
+  kernel: Kernel;
+  key: string;
+  name: string;
+  source: string;
+  pointers: number;
+}
+
+function tryRender(kernel: Kernel, plan: KernelPlan): Rendered | string {
+  try {
+    const r = renderCppKernel(kernel, plan.variant);
+    return { kernel, key: cppVariantKey(plan.variant), name: r.name, source: r.source, pointers: r.pointers };
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+const metaOf = new WeakMap<KernelPlan, Int32Array | null>();
+
+/** The JS-callable kernel: writes this call's offsets into the plan's meta array and calls the library. */
+function bind(lib: NativeLibrary, r: Rendered, plan: KernelPlan): KernelFn | null {
+  let meta = metaOf.get(plan);
+  if (meta === undefined) {
+    meta = cppMeta(r.pointers, plan);
+    metaOf.set(plan, meta);
+  }
+  if (!meta) return null;
+  const m = meta;
+  const n = r.pointers;
+  const f = lib.func(`void ${r.name}(${[...Array.from({ length: n }, (_, i) => `void* P${i}`), "int32_t* M"].join(", ")})`);
+  const args: (TypedArray | Int32Array | null)[] = new Array(n + 1).fill(null);
+  args[n] = m;
+  return (D: TypedArray[], O: number[]) => {
+    for (let j = 0; j < n; j++) {
+      args[j] = D[j] ?? null;
+      m[j] = O[j] ?? 0;
+    }
+    f(...args);
+  };
+}
+
+class NativeModule implements TargetModule {
+  code: string;
+  private lib: NativeLibrary | null = null;
+  private pending: PendingBuild | null = null;
+  private readonly byKey = new Map<string, Rendered>();
+  private extra = new Map<string, { lib: NativeLibrary | null; pending: PendingBuild | null; r: Rendered }>();
+  private dirty = false;
+
+  constructor(items: { kernel: Kernel; plan: KernelPlan }[]) {
+    const rendered: Rendered[] = [];
+    const skipped: string[] = [];
+    for (const { kernel, plan } of items) {
+      const r = tryRender(kernel, plan);
+      if (typeof r === "string") skipped.push(`// kernel ${kernel.id} stays in JavaScript: ${r}`);
+      else rendered.push(r);
+    }
+    for (const r of rendered) this.byKey.set(`${r.kernel.id}:${r.key}`, r);
+    const source = HEADER + rendered.map((r) => r.source).join("\n\n") + "\n";
+    this.code = `// native module (C++)\n${skipped.join("\n")}${skipped.length ? "\n" : ""}${source}`;
+    if (rendered.length === 0) return;
+    if (buildMode === "sync") this.lib = buildLibrary("graph", source);
+    else {
+      this.pending = buildLibraryInBackground("graph", source);
+      this.lib = this.pending.poll();
+      if (this.lib) this.pending = null;
+    }
+  }
+
+  changed(): boolean {
+    if (this.pending) {
+      const lib = this.pending.poll();
+      if (lib) {
+        this.lib = lib;
+        this.pending = null;
+        this.dirty = true;
+      } else if (this.pending.failed) {
+        log("warnings", `native build failed, the JavaScript kernels keep running: ${this.pending.failed.message}`);
+        this.pending = null;
+      }
+    }
+    for (const e of this.extra.values()) {
+      if (!e.pending) continue;
+      const lib = e.pending.poll();
+      if (lib) {
+        e.lib = lib;
+        e.pending = null;
+        this.dirty = true;
+      } else if (e.pending.failed) e.pending = null;
+    }
+    const d = this.dirty;
+    this.dirty = false;
+    return d;
+  }
+
+  resolve(kernel: Kernel, plan: KernelPlan): KernelFn | null {
+    const key = `${kernel.id}:${cppVariantKey(plan.variant)}`;
+    const r = this.byKey.get(key);
+    if (r) return this.lib ? bind(this.lib, r, plan) : null;
+    // A layout the module was not built for (dynamic sizes or new strides): a module of its own.
+    let e = this.extra.get(key);
+    if (!e) {
+      const rr = tryRender(kernel, plan);
+      if (typeof rr === "string") return null;
+      const source = HEADER + rr.source + "\n";
+      if (buildMode === "sync") e = { lib: buildLibrary("kernel", source), pending: null, r: rr };
+      else {
+        const pending = buildLibraryInBackground("kernel", source);
+        e = { lib: pending.poll(), pending: null, r: rr };
+        if (!e.lib) e.pending = pending;
+      }
+      this.extra.set(key, e);
+    }
+    return e.lib ? bind(e.lib, e.r, plan) : null;
+  }
+}
+
+export const nativeTarget: KernelTarget = {
+  name: "native",
+  build: (items) => new NativeModule(items),
+};
+
+let announced = false;
+/** The native target where a C++ compiler and koffi are usable; otherwise null, with one log line. */
+export function availableNativeTarget(): KernelTarget | null {
+  if (nativeAvailable()) return nativeTarget;
+  if (!announced) {
+    announced = true;
+    const reason = unavailableReason();
+    if (reason !== "not running in Node.js") log("warnings", `native target unavailable (${reason}); the default backend uses the JavaScript target`);
+  }
+  return null;
+}
+
+export { cppKernelName };
