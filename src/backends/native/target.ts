@@ -8,7 +8,7 @@ import { log } from "../../compiler/logs.js";
 import type { KernelFn, KernelTarget, TargetModule } from "../codegen/index.js";
 import type { KernelPlan } from "../codegen/plan.js";
 import type { Kernel } from "../codegen/schedule.js";
-import { buildLibrary, buildLibraryInBackground, nativeAvailable, unavailableReason, type NativeLibrary, type PendingBuild } from "./build.js";
+import { buildLibrary, buildLibraryInBackground, nativeAvailable, PRELUDE_HEADER, unavailableReason, type NativeLibrary, type PendingBuild } from "./build.js";
 import { cppKernelName, cppMeta, cppVariantKey, renderCppKernel } from "./render-cpp.js";
 
 export type NativeBuildMode = "sync" | "background";
@@ -31,7 +31,7 @@ export function nativeBuildMode(): NativeBuildMode {
   return buildMode;
 }
 
-const HEADER = `#include <cstdint>\n#include <cmath>\n#include "kiln_js.hpp"\n`;
+const HEADER = `#include "${PRELUDE_HEADER}"\n`;
 
 interface Rendered {
   kernel: Kernel;
@@ -162,7 +162,8 @@ export function availableNativeTarget(): KernelTarget | null {
   if (!announced) {
     announced = true;
     const reason = unavailableReason();
-    if (reason !== "not running in Node.js") log("warnings", `native target unavailable (${reason}); the default backend uses the JavaScript target`);
+    // Quiet where the JavaScript target is expected: browsers, or native switched off on purpose.
+    if (reason !== "not running in Node.js" && reason !== "KILN_NATIVE=0") log("warnings", `native target unavailable (${reason}); the default backend uses the JavaScript target`);
   }
   return null;
 }
