@@ -50,6 +50,16 @@ function tryRender(kernel: Kernel, plan: KernelPlan): Rendered | string {
   }
 }
 
+/** A build whose failure (a compiler problem, never the user's) leaves the JavaScript kernels running. */
+function tryBuild(name: string, source: string): NativeLibrary | null {
+  try {
+    return buildLibrary(name, source);
+  } catch (e) {
+    log("warnings", `native build failed, the JavaScript kernels run instead: ${(e as Error).message}`);
+    return null;
+  }
+}
+
 const metaOf = new WeakMap<KernelPlan, Int32Array | null>();
 
 /** The JS-callable kernel: writes this call's offsets into the plan's meta array and calls the library. */
@@ -94,7 +104,7 @@ class NativeModule implements TargetModule {
     const source = HEADER + rendered.map((r) => r.source).join("\n\n") + "\n";
     this.code = `// native module (C++)\n${skipped.join("\n")}${skipped.length ? "\n" : ""}${source}`;
     if (rendered.length === 0) return;
-    if (buildMode === "sync") this.lib = buildLibrary("graph", source);
+    if (buildMode === "sync") this.lib = tryBuild("graph", source);
     else {
       this.pending = buildLibraryInBackground("graph", source);
       this.lib = this.pending.poll();
@@ -138,7 +148,7 @@ class NativeModule implements TargetModule {
       const rr = tryRender(kernel, plan);
       if (typeof rr === "string") return null;
       const source = HEADER + rr.source + "\n";
-      if (buildMode === "sync") e = { lib: buildLibrary("kernel", source), pending: null, r: rr };
+      if (buildMode === "sync") e = { lib: tryBuild("kernel", source), pending: null, r: rr };
       else {
         const pending = buildLibraryInBackground("kernel", source);
         e = { lib: pending.poll(), pending: null, r: rr };
