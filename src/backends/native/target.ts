@@ -60,6 +60,16 @@ function tryBuild(name: string, source: string): NativeLibrary | null {
   }
 }
 
+/**
+ * Kernels over fewer elements than this run in JavaScript: a call through koffi costs about 1 µs,
+ * more than a small JavaScript loop. KILN_NATIVE_MIN_ELEMENTS overrides it (the tests use 0 so
+ * every kernel of the test suite runs natively).
+ */
+const minElements = (() => {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KILN_NATIVE_MIN_ELEMENTS;
+  return env !== undefined && env !== "" && Number.isFinite(Number(env)) ? Number(env) : 4096;
+})();
+
 const metaOf = new WeakMap<KernelPlan, Int32Array | null>();
 
 /** The JS-callable kernel: writes this call's offsets into the plan's meta array and calls the library. */
@@ -96,6 +106,7 @@ class NativeModule implements TargetModule {
     const rendered: Rendered[] = [];
     const skipped: string[] = [];
     for (const { kernel, plan } of items) {
+      if (plan.on * plan.rn < minElements) continue; // runs in JavaScript (see minElements)
       const r = tryRender(kernel, plan);
       if (typeof r === "string") skipped.push(`// kernel ${kernel.id} stays in JavaScript: ${r}`);
       else rendered.push(r);
@@ -139,6 +150,7 @@ class NativeModule implements TargetModule {
   }
 
   resolve(kernel: Kernel, plan: KernelPlan): KernelFn | null {
+    if (plan.on * plan.rn < minElements) return null;
     const key = `${kernel.id}:${cppVariantKey(plan.variant)}`;
     const r = this.byKey.get(key);
     if (r) return this.lib ? bind(this.lib, r, plan) : null;
