@@ -113,6 +113,15 @@ export const scaledDotProductAttention = defineOp<SdpaAttrs>({
       { shape: [...batch, L, S], dtype: q.dtype },
     ];
   },
+  // For code generators: two matrix products around a softmax that fuses. Declined (thrown) with
+  // dropout, masks or causal masking, whose safe softmax and random weights stay in the kernel.
+  decompose(inputs, attrs) {
+    if (attrs.dropoutP !== 0 || attrs.hasMask || attrs.isCausal) throw new KilnRuntimeError("scaledDotProductAttention: no decomposition with dropout or masks");
+    const [q, k, v] = inputs as [Tensor, Tensor, Tensor];
+    const scale = attrs.scale ?? 1 / Math.sqrt(q.shape[q.ndim - 1]!);
+    const weights = q.matmul(k.transpose(-2, -1)).mul(scale).softmax(-1);
+    return [weights.matmul(v), weights];
+  },
   kernel(inputs, attrs, outs) {
     const [q, k, v] = inputs as [Tensor, Tensor, Tensor];
     const mask = attrs.hasMask ? inputs[3]! : null;

@@ -73,7 +73,7 @@ export interface OpDef<A extends object = object> {
   readonly pointwisePrelude?: (attrs: A) => string;
   /** For reductions: the accumulator description (see ReductionRule). */
   readonly reduction?: ReductionRule<A>;
-  /** Primitive form for code generators, written with ops. */
+  /** Primitive form for code generators, written with ops; may throw to decline for some attributes. */
   decompose?(inputs: readonly Tensor[], attrs: A): Tensor[];
   /** Output shape depends on input values (nonzero, masked select): a graph break when traced. */
   readonly dataDependentShape?: boolean;

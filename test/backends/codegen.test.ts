@@ -102,6 +102,19 @@ describe("default backend: fusion", () => {
     expect(sm.compiled[0]!.code!.match(/Math\.exp/g)).toHaveLength(1);
   });
 
+  it("lowers attention without dropout or masks to two matrix products around a fused softmax", () => {
+    const F = k.nn.functional;
+    const { f, compiled } = capture((q: Tensor, kk: Tensor, v: Tensor) => F.scaledDotProductAttention(q, kk, v));
+    const [q, kk, v] = [k.randn([2, 3, 5, 8]), k.randn([2, 3, 6, 8]), k.randn([2, 3, 6, 4])];
+    expectClose(f(q, kk, v) as Tensor, F.scaledDotProductAttention(q, kk, v), 1e-4);
+    expect(schedule(compiled[0]!)).not.toContain("scaledDotProductAttention");
+    expect(schedule(compiled[0]!).match(/extern \w+ = matmul/g)).toHaveLength(2);
+    // A causal mask keeps the fused attention kernel.
+    const causal = capture((q: Tensor, kk: Tensor, v: Tensor) => F.scaledDotProductAttention(q, kk, v, { isCausal: true }));
+    expectClose(causal.f(q, kk, v) as Tensor, F.scaledDotProductAttention(q, kk, v, { isCausal: true }), 1e-4);
+    expect(schedule(causal.compiled[0]!)).toContain("= scaledDotProductAttention(");
+  });
+
   it("fuses layerNorm (mean, variance, affine) into one row kernel", () => {
     const { f, compiled } = capture((x: Tensor, w: Tensor, b: Tensor) => k.nn.functional.layerNorm(x, [16], w, b));
     const x = k.randn([4, 3, 16]);

@@ -13,7 +13,8 @@ import { Layout } from "./layout.js";
 type Decompose = (inputs: readonly Tensor[], attrs: Record<string, unknown>) => Tensor[];
 
 function decompositionOf(def: AnyOpDef): Decompose | null {
-  if (def.runtimeAttrs?.length || def.kind === "pointwise" || def.kind === "reduction" || def.kind === "view") return null;
+  // Ops with runtime attributes (random ops) decline in their decompose when randomness is used.
+  if (def.kind === "pointwise" || def.kind === "reduction" || def.kind === "view") return null;
   return def.decompose ? (inputs, attrs) => def.decompose!(inputs, attrs) : null;
 }
 
