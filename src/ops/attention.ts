@@ -227,6 +227,16 @@ export const scaledDotProductAttentionBackward = defineOp<SdpaBackwardAttrs>({
     if (attrs.maskGrad) outs.push({ shape: [...batch, L, S], dtype: q.dtype });
     return outs;
   },
+  // For code generators: matrix products and one fused row pass (dS = P · (dP - rowsum(dP · P))).
+  // Declined with dropout (its mask is regenerated in the kernel) or a mask gradient.
+  decompose(inputs, attrs) {
+    if (attrs.dropoutP !== 0 || attrs.maskGrad) throw new KilnRuntimeError("scaledDotProductAttentionBackward: no decomposition with dropout or a mask gradient");
+    const [g, q, k, v, P] = inputs as [Tensor, Tensor, Tensor, Tensor, Tensor];
+    const scale = attrs.scale ?? 1 / Math.sqrt(q.shape[q.ndim - 1]!);
+    const dP = g.matmul(v.transpose(-2, -1));
+    const dS = P.mul(dP.sub(dP.mul(P).sum(-1, { keepdim: true }))).mul(scale);
+    return [dS.matmul(k), dS.transpose(-2, -1).matmul(q), P.transpose(-2, -1).matmul(g)];
+  },
   kernel(inputs, attrs, outs) {
     const [g, q, k, v, Pt] = inputs as [Tensor, Tensor, Tensor, Tensor, Tensor];
     const batch = Pt.shape.slice(0, -2);

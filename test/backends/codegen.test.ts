@@ -109,6 +109,16 @@ describe("default backend: fusion", () => {
     expectClose(f(q, kk, v) as Tensor, F.scaledDotProductAttention(q, kk, v), 1e-4);
     expect(schedule(compiled[0]!)).not.toContain("scaledDotProductAttention");
     expect(schedule(compiled[0]!).match(/extern \w+ = matmul/g)).toHaveLength(2);
+    // The backward lowers the same way.
+    const grads = (q: Tensor, kk: Tensor, v: Tensor) => {
+      const [a, b, c] = [q, kk, v].map((t) => t.detach().requiresGrad_());
+      F.scaledDotProductAttention(a!, b!, c!).square().sum().backward();
+      return [a!.grad!, b!.grad!, c!.grad!];
+    };
+    const g = capture(grads);
+    const got = g.f(q, kk, v) as Tensor[];
+    grads(q, kk, v).forEach((want, i) => expectClose(got[i]!, want, 1e-4));
+    expect(g.compiled.map(schedule).join("\n")).not.toContain("scaledDotProductAttention");
     // A causal mask keeps the fused attention kernel.
     const causal = capture((q: Tensor, kk: Tensor, v: Tensor) => F.scaledDotProductAttention(q, kk, v, { isCausal: true }));
     expectClose(causal.f(q, kk, v) as Tensor, F.scaledDotProductAttention(q, kk, v, { isCausal: true }), 1e-4);
