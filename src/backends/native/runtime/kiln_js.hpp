@@ -6,14 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#if __has_include("kiln_math.hpp")
 #include "kiln_math.hpp"
-#else
-namespace kn {
-using std::exp; using std::expm1; using std::log; using std::log1p; using std::log2; using std::sqrt; using std::sin; using std::cos; using std::tan;
-using std::asin; using std::acos; using std::atan; using std::atan2; using std::sinh; using std::cosh; using std::tanh; using std::pow; using std::erf;
-}
-#endif
 
 namespace kn {
 
