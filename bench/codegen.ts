@@ -1,11 +1,13 @@
 // The default backend (fusing code generator) against eager kiln, side by side in one process:
 // a pointwise chain (with a hand-written JavaScript loop as the floor of the JS target), softmax
-// and layerNorm over rows, an MLP forward and training step, and a transformer encoder block.
+// and layerNorm over rows, an MLP forward and training step, and a transformer encoder block
+// forward and training step.
 // The cost of a cache hit is in bench/compiler.ts ("10-op function" rows).
 import * as k from "../src/index.js";
 import { compile, type Tensor } from "../src/index.js";
 import { erfExpr } from "../src/ops/unary.js";
 import { register } from "./harness.js";
+import { kilnBlock, kilnBlockTrainStep } from "./peers/workloads.js";
 
 const N = 1 << 20;
 
@@ -135,6 +137,25 @@ for (const compiled of [false, true]) {
       const f = compiled ? compile(fwd) : fwd;
       f(x);
       return () => f(x);
+    },
+  });
+}
+
+// 4b. The block's training step (MSE against a fixed target, then AdamW), as the peers run it.
+for (const compiled of [false, true]) {
+  register({
+    name: `transformer block train step AdamW, ${compiled ? "compiled" : "eager"}`,
+    size: "8x128x256, 4 heads, ff 1024",
+    elements: 8 * 128 * 256,
+    warmup: 1,
+    baseline: compiled ? "transformer block train step AdamW, eager" : undefined,
+    setup: () => {
+      const step = kilnBlockTrainStep(kilnBlock());
+      const f = compiled ? compile(step) : step;
+      const x = k.randn([8, 128, 256]);
+      const target = k.randn([8, 128, 256]);
+      f(x, target);
+      return () => f(x, target);
     },
   });
 }
