@@ -4,6 +4,7 @@ import { cpus } from "node:os";
 import { formatTable, registered, runBenchmark, type BenchResult } from "./harness.js";
 import "./benchmarks.js";
 import "./compiler.js";
+import "./native-gemm.js";
 import "./peers/index.js";
 
 const filter = process.argv[2];

@@ -30,3 +30,9 @@ export * as data from "./data/index.js";
 export { serialize, deserialize, deserializeWithMetadata } from "./io/safetensors.js";
 export type { TensorMap } from "./io/safetensors.js";
 export { save, load, loadWithMetadata } from "./io/node-fs.js";
+export { setNumThreads, getNumThreads } from "./backends/native/threads.js";
+
+// Eager matmul and convolution use the native gemm where a C++ compiler exists (nothing is
+// compiled or loaded until the first large product).
+import { installNativeEagerKernels } from "./backends/native/install-eager.js";
+installNativeEagerKernels();

@@ -133,10 +133,18 @@ function geometry(inputSize: readonly number[], weightSize: readonly number[], a
   };
 }
 
-let colBuffer = new Float64Array(1024);
-function colScratch(n: number): Float64Array {
-  if (colBuffer.length < n) colBuffer = new Float64Array(n);
-  return colBuffer;
+/** Column matrices (im2col) of float32 data stay float32, so the product can use a float32 gemm. */
+type ColArray = Float32Array | Float64Array;
+let colBuffer64 = new Float64Array(1024);
+let colBuffer32 = new Float32Array(1024);
+/** The column scratch for data like `like`: Float32Array for float32, else Float64Array. */
+function colScratch(n: number, like: TypedArray): ColArray {
+  if (like instanceof Float32Array) {
+    if (colBuffer32.length < n) colBuffer32 = new Float32Array(n);
+    return colBuffer32;
+  }
+  if (colBuffer64.length < n) colBuffer64 = new Float64Array(n);
+  return colBuffer64;
 }
 
 /** Whether a 1×1, stride-1, unpadded conv can read the input planes directly as the column matrix. */
@@ -148,7 +156,7 @@ function isPointwise(g: Geometry): boolean {
  * im2col of one image and group: col[(c·kh + i)·kw + j][oh·Wo + ow] =
  * x[n, c0 + c, oh·sh − pt + i·dh, ow·sw − pl + j·dw] (0 outside). x is read through its strides.
  */
-function im2col(g: Geometry, xd: TypedArray, xOff: number, xs: readonly number[], c0: number, col: Float64Array): void {
+function im2col(g: Geometry, xd: TypedArray, xOff: number, xs: readonly number[], c0: number, col: ColArray): void {
   const { Cg, kh, kw, Ho, Wo, H, W, sh, sw, pt, pl, dh, dw } = g;
   const [, sC, sH, sW] = xs as [number, number, number, number];
   const plane = Ho * Wo;
@@ -177,7 +185,7 @@ function im2col(g: Geometry, xd: TypedArray, xOff: number, xs: readonly number[]
 }
 
 /** col2im: the adjoint of im2col, adding columns back into the image dx (contiguous). */
-function col2im(g: Geometry, col: Float64Array, dx: TypedArray, dxOff: number, c0: number): void {
+function col2im(g: Geometry, col: ColArray, dx: TypedArray, dxOff: number, c0: number): void {
   const { Cg, kh, kw, Ho, Wo, H, W, sh, sw, pt, pl, dh, dw } = g;
   const plane = Ho * Wo;
   let row = 0;
@@ -232,7 +240,7 @@ export const conv2d = defineOp<Conv2dAttrs>({
       }
     }
     const direct = isPointwise(g) && xs[3] === 1 && xs[2] === g.W;
-    const col = direct ? null : colScratch(K * plane);
+    const col = direct ? null : colScratch(K * plane, xd);
     for (let n = 0; n < N; n++) {
       for (let gi = 0; gi < g.groups; gi++) {
         const cOff = (n * O + gi * Og) * plane;
@@ -290,7 +298,7 @@ export const conv2dInputGrad = defineOp<Conv2dInputGradAttrs>({
     const { data: wd, offset: wo } = contiguousData(w!);
     const { data: gd, offset: go } = contiguousData(gy!);
     const direct = isPointwise(g);
-    const col = direct ? null : colScratch(K * plane);
+    const col = direct ? null : colScratch(K * plane, od);
     for (let n = 0; n < N; n++) {
       for (let gi = 0; gi < g.groups; gi++) {
         const bOff = go + (n * O + gi * Og) * plane;
@@ -337,7 +345,7 @@ export const conv2dWeightGrad = defineOp<Conv2dWeightGradAttrs>({
     const xd = x!._data();
     const xs = x!._strides;
     const direct = isPointwise(g) && xs[3] === 1 && xs[2] === g.W;
-    const col = direct ? null : colScratch(K * plane);
+    const col = direct ? null : colScratch(K * plane, xd);
     for (let n = 0; n < N; n++) {
       for (let gi = 0; gi < g.groups; gi++) {
         const aOff = go + (n * O + gi * Og) * plane;

@@ -5,7 +5,7 @@ import { ArgumentError, DTypeError, IndexError, ShapeError } from "../core/error
 import { broadcastShapes, checkInt, contiguousStrides, normalizeDim, numelOf, shapesEqual } from "../core/shape.js";
 import type { Tensor } from "../core/tensor.js";
 import { sumToShape } from "./grad-utils.js";
-import { gemm } from "./matmul-kernel.js";
+import { gemm, gemmBatched } from "./matmul-kernel.js";
 import { defineOp, type OutputMeta } from "./registry.js";
 
 type NoAttrs = Record<string, never>;
@@ -146,13 +146,24 @@ export function matmulInto(a: Tensor, b: Tensor, out: Tensor): void {
       return;
     }
   }
+  if (nb === 1) {
+    gemm(M, N, K, ad, a._offset, A.rs, A.cs, bd, b._offset, B.rs, B.cs, cd, co, N);
+    return;
+  }
+  // The offsets of every product, then one batched call (a single native call when a provider
+  // takes batches: small per-batch products would otherwise each pay the FFI cost).
   const nd = batch.length;
   const idx = new Array<number>(nd).fill(0);
+  const aOffs = new Float64Array(nb);
+  const bOffs = new Float64Array(nb);
+  const cOffs = new Float64Array(nb);
   let pa = a._offset;
   let pb = b._offset;
   const blockSize = M * N;
   for (let i = 0; i < nb; i++) {
-    gemm(M, N, K, ad, pa, A.rs, A.cs, bd, pb, B.rs, B.cs, cd, co + i * blockSize, N);
+    aOffs[i] = pa;
+    bOffs[i] = pb;
+    cOffs[i] = co + i * blockSize;
     for (let d = nd - 1; d >= 0; d--) {
       idx[d]!++;
       pa += aStr[d]!;
@@ -163,6 +174,7 @@ export function matmulInto(a: Tensor, b: Tensor, out: Tensor): void {
       idx[d] = 0;
     }
   }
+  gemmBatched(nb, M, N, K, ad, aOffs, A.rs, A.cs, bd, bOffs, B.rs, B.cs, cd, cOffs, N);
 }
 
 export const matmul = defineOp<NoAttrs>({

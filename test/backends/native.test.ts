@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import * as k from "../../src/index.js";
+import { compile, type Tensor } from "../../src/index.js";
 import { buildLibrary, nativeAvailable, PRELUDE_HEADER } from "../../src/backends/native/build.js";
 import { conditionToCpp, exprToCpp, statementsToCpp } from "../../src/backends/native/js-to-cpp.js";
 
@@ -127,6 +129,32 @@ describe.skipIf(!native)("native target: builds, cache and fallback", () => {
   it("says why when the native backend is asked for explicitly and is unavailable", () => {
     const { report } = child({ KILN_NATIVE: "0" }, "native");
     expect(report.error).toMatch(/KilnError: backend "native" is unavailable here: KILN_NATIVE=0\. Use backend "default"/);
+  });
+});
+
+describe("setNumThreads", () => {
+  it("rejects anything but a positive integer, as torch.set_num_threads does", () => {
+    expect(() => k.setNumThreads(0)).toThrow(/setNumThreads\(\): number of threads must be a positive integer, but got 0/);
+    expect(() => k.setNumThreads(1.5)).toThrow(/but got 1.5/);
+    expect(() => k.setNumThreads("2" as unknown as number)).toThrow(/but got 2/);
+  });
+
+  it.skipIf(!native)("gives the same results with one and two threads, for compiled kernels and eager matmul", () => {
+    const before = k.getNumThreads();
+    const x = k.randn([256, 300]);
+    const w = k.randn([300, 200]);
+    const f = compile((a: Tensor, b: Tensor) => a.matmul(b).relu().softmax(-1).sum(0), { backend: "native" });
+    try {
+      k.setNumThreads(1);
+      expect(k.getNumThreads()).toBe(1);
+      const one = (f(x, w) as Tensor).toArray();
+      k.setNumThreads(2);
+      expect(k.getNumThreads()).toBe(2);
+      const two = (f(x, w) as Tensor).toArray();
+      expect(Array.from(two)).toEqual(Array.from(one));
+    } finally {
+      k.setNumThreads(before);
+    }
   });
 });
 

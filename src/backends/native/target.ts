@@ -9,6 +9,7 @@ import type { KernelFn, KernelTarget, TargetModule } from "../codegen/index.js";
 import type { KernelPlan } from "../codegen/plan.js";
 import type { Kernel } from "../codegen/schedule.js";
 import { buildLibrary, buildLibraryInBackground, nativeAvailable, PRELUDE_HEADER, unavailableReason, type NativeLibrary, type PendingBuild } from "./build.js";
+import { adoptThreadControl, THREADS_SOURCE } from "./threads.js";
 import { cppKernelName, cppMeta, cppVariantKey, renderCppKernel } from "./render-cpp.js";
 
 export type NativeBuildMode = "sync" | "background";
@@ -31,7 +32,7 @@ export function nativeBuildMode(): NativeBuildMode {
   return buildMode;
 }
 
-const HEADER = `#include "${PRELUDE_HEADER}"\n`;
+const HEADER = `#include "${PRELUDE_HEADER}"\n${THREADS_SOURCE}`;
 
 interface Rendered {
   kernel: Kernel;
@@ -53,7 +54,9 @@ function tryRender(kernel: Kernel, plan: KernelPlan): Rendered | string {
 /** A build whose failure (a compiler problem, never the user's) leaves the JavaScript kernels running. */
 function tryBuild(name: string, source: string): NativeLibrary | null {
   try {
-    return buildLibrary(name, source);
+    const lib = buildLibrary(name, source);
+    adoptThreadControl(lib);
+    return lib;
   } catch (e) {
     log("warnings", `native build failed, the JavaScript kernels run instead: ${(e as Error).message}`);
     return null;
@@ -119,7 +122,10 @@ class NativeModule implements TargetModule {
     else {
       this.pending = buildLibraryInBackground("graph", source);
       this.lib = this.pending.poll();
-      if (this.lib) this.pending = null;
+      if (this.lib) {
+        adoptThreadControl(this.lib);
+        this.pending = null;
+      }
     }
   }
 
@@ -127,6 +133,7 @@ class NativeModule implements TargetModule {
     if (this.pending) {
       const lib = this.pending.poll();
       if (lib) {
+        adoptThreadControl(lib);
         this.lib = lib;
         this.pending = null;
         this.dirty = true;
@@ -139,6 +146,7 @@ class NativeModule implements TargetModule {
       if (!e.pending) continue;
       const lib = e.pending.poll();
       if (lib) {
+        adoptThreadControl(lib);
         e.lib = lib;
         e.pending = null;
         this.dirty = true;
@@ -164,7 +172,8 @@ class NativeModule implements TargetModule {
       else {
         const pending = buildLibraryInBackground("kernel", source);
         e = { lib: pending.poll(), pending: null, r: rr };
-        if (!e.lib) e.pending = pending;
+        if (e.lib) adoptThreadControl(e.lib);
+        else e.pending = pending;
       }
       this.extra.set(key, e);
     }

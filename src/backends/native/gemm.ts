@@ -1,0 +1,113 @@
+// The native matrix multiply (runtime/gemm.cpp) seen from JavaScript: built once per process
+// (and cached on disk by build.ts), called through koffi with the typed arrays themselves as
+// pointers, so no data is copied. Also the thread count of native code: the gemm's own worker
+// threads and OpenMP's setting, which is per process and so applies to every native library
+// loaded here.
+import type { GemmProvider } from "../../ops/matmul-kernel.js";
+import { buildLibrary, libraryPath, nativeAvailable, runtimeSource, type NativeLibrary } from "./build.js";
+import { nodeHost } from "./host.js";
+
+const BATCHED_ARGS = "int64_t batch, int64_t M, int64_t N, int64_t K, const T* a, const double* aOffs, int64_t aRs, int64_t aCs, const T* b, const double* bOffs, int64_t bRs, int64_t bCs, T* c, const double* cOffs, int64_t ldc, double alpha, int32_t accumulate";
+const GEMM_ARGS = "int64_t M, int64_t N, int64_t K, const T* a, int64_t aOff, int64_t aRs, int64_t aCs, const T* b, int64_t bOff, int64_t bRs, int64_t bCs, T* c, int64_t cOff, int64_t ldc, double alpha, int32_t accumulate";
+
+/** The runtime's functions: a GemmProvider that always handles the call, plus thread control. */
+export interface NativeGemm extends Required<GemmProvider> {
+  readonly library: NativeLibrary;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+}
+
+type Raw = (...args: unknown[]) => unknown;
+
+function bind(lib: NativeLibrary): NativeGemm {
+  const s = lib.func(`void kiln_sgemm(${GEMM_ARGS.replace(/\bT\*/g, "float*")})`);
+  const d = lib.func(`void kiln_dgemm(${GEMM_ARGS.replace(/\bT\*/g, "double*")})`);
+  const sb = lib.func(`void kiln_sgemm_batched(${BATCHED_ARGS.replace(/\bT\*/g, "float*")})`);
+  const db = lib.func(`void kiln_dgemm_batched(${BATCHED_ARGS.replace(/\bT\*/g, "double*")})`);
+  const setThreads = lib.func("void kiln_set_num_threads(int32_t n)");
+  const getThreads = lib.func("int32_t kiln_get_num_threads()");
+  const call = (f: Raw) =>
+    (M: number, N: number, K: number, a: unknown, aOff: number, aRs: number, aCs: number, b: unknown, bOff: number, bRs: number, bCs: number, c: unknown, cOff: number, ldc: number, alpha: number, accumulate: boolean): boolean => {
+      f(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate ? 1 : 0);
+      return true;
+    };
+  const callBatched = (f: Raw) =>
+    (batch: number, M: number, N: number, K: number, a: unknown, aOffs: Float64Array, aRs: number, aCs: number, b: unknown, bOffs: Float64Array, bRs: number, bCs: number, c: unknown, cOffs: Float64Array, ldc: number, alpha: number, accumulate: boolean): boolean => {
+      f(batch, M, N, K, a, aOffs, aRs, aCs, b, bOffs, bRs, bCs, c, cOffs, ldc, alpha, accumulate ? 1 : 0);
+      return true;
+    };
+  return {
+    library: lib,
+    sgemm: call(s),
+    dgemm: call(d),
+    sgemmBatched: callBatched(sb),
+    dgemmBatched: callBatched(db),
+    setNumThreads: (n) => void setThreads(Math.max(0, Math.floor(n))),
+    getNumThreads: () => getThreads() as number,
+  };
+}
+
+/** The runtime's source text (gemm.cpp is self-contained). */
+function gemmSource(): string {
+  return runtimeSource("gemm.cpp");
+}
+
+let loaded: NativeGemm | null | undefined;
+/** Threads asked for before the library was loaded (0: OpenMP's default). */
+let pendingThreads = 0;
+
+function adopt(g: NativeGemm): NativeGemm {
+  if (pendingThreads > 0) g.setNumThreads(pendingThreads);
+  return (loaded = g);
+}
+
+/**
+ * The native gemm, built (or loaded from the disk cache) on first use; null where native code
+ * is unavailable. Throws KilnRuntimeError if the compiler rejects the runtime.
+ */
+export function loadNativeGemm(): NativeGemm | null {
+  if (loaded !== undefined) return loaded;
+  if (!nativeAvailable()) return (loaded = null);
+  return adopt(bind(buildLibrary("gemm", gemmSource())));
+}
+
+/** The native gemm if it is loaded already (no build), else null. */
+export function loadedNativeGemm(): NativeGemm | null {
+  return loaded ?? null;
+}
+
+/** Whether the runtime library is in the disk cache, so loading it needs no compile. */
+export function nativeGemmBuilt(): boolean {
+  return nativeAvailable() && libraryPath("gemm", gemmSource()).built;
+}
+
+/** Takes a library built elsewhere (a background build) as this process's native gemm. */
+export function adoptNativeGemm(lib: NativeLibrary): NativeGemm {
+  return loaded ?? adopt(bind(lib));
+}
+
+/** The name and source the runtime is built from, for callers that build it in the background. */
+export function nativeGemmSource(): { name: string; source: string } {
+  return { name: "gemm", source: gemmSource() };
+}
+
+/**
+ * Threads of native code (matmul, conv and compiled kernels): n ≥ 1, or 0 for the default
+ * (OMP_NUM_THREADS, else the cores available). Applied when the library loads if it is not
+ * loaded yet, so setting it never starts a compile.
+ */
+export function setNumThreads(n: number): void {
+  pendingThreads = Math.max(0, Math.floor(n));
+  loaded?.setNumThreads(pendingThreads);
+}
+
+/** The threads native code uses (the default before the library is loaded: OMP_NUM_THREADS or the cores). */
+export function getNumThreads(): number {
+  if (loaded) return loaded.getNumThreads();
+  if (pendingThreads > 0) return pendingThreads;
+  const h = nodeHost();
+  if (!h) return 1;
+  const env = Number.parseInt(h.env.OMP_NUM_THREADS ?? "", 10);
+  if (Number.isFinite(env) && env > 0) return env;
+  return typeof h.os.availableParallelism === "function" ? h.os.availableParallelism() : h.os.cpus().length;
+}

@@ -1,0 +1,858 @@
+// kiln's native matrix multiply: C (=|+=) alpha · A·B on strided operands, float and double.
+//
+// BLIS-style blocking: B is packed into NR-wide, k-major panels (KC rows deep; they stay in L3
+// and, while one A block streams past, each in L1), A into MR-tall panels of an MC-row block (it
+// stays in L2), and a register-tiled micro-kernel multiplies one A panel by one B panel. Packing
+// absorbs every stride pattern (transposed, broadcast 0-strides), so the kernels see only unit
+// strides; packed panels are zero-padded, so edge tiles run the same kernel into a scratch tile.
+// Large products are split over threads by blocks of rows × groups of columns (gemmParallel).
+// Semantics are those of `gemm` in src/ops/matmul-kernel.ts:
+//   A(i,k) = a[aOff + i·aRs + k·aCs], B(k,j) = b[bOff + k·bRs + j·bCs], C(i,j) = c[cOff + i·ldc + j].
+// Without `accumulate` C is only written (never read, so stale NaNs in C do not leak). Each
+// element of C is summed in the same order whatever the thread count, so results do not depend
+// on it.
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define KILN_GEMM_AVX2 1
+#endif
+
+namespace {
+
+// Register tile MR×NR and cache blocks. On AVX2 the float tile is 6×16 (12 ymm accumulators,
+// two for B, one broadcast of A: 15 of 16 registers) and the double tile 6×8. KC·NR·sizeof(T) is
+// 16–24 KB (most of a 32 KB L1), MC·KC·sizeof(T) about 144 KB (well inside a 512 KB L2); a
+// deeper KC than BLIS uses for Zen measured a few per cent faster here (fewer passes over C).
+template <typename T> struct Blocking;
+template <> struct Blocking<float> {
+  static constexpr int MR = 6, NR = 16;
+  static constexpr int64_t MC = 96, KC = 384, NC = 4080;
+};
+template <> struct Blocking<double> {
+  static constexpr int MR = 6, NR = 8;
+  static constexpr int64_t MC = 72, KC = 256, NC = 2040;
+};
+
+/** Below this many multiply-adds per thread, splitting a product costs more than it saves. */
+constexpr int64_t PARALLEL_MIN_WORK = int64_t(1) << 21;
+
+std::atomic<int32_t> requestedThreads{0};
+
+/** The default thread count: OpenMP's (OMP_NUM_THREADS, else the cores available) at load time. */
+int32_t defaultThreadCount() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  const unsigned n = std::thread::hardware_concurrency();
+  return n > 0 ? int32_t(n) : 1;
+#endif
+}
+const int32_t defaultThreads = defaultThreadCount();
+
+int32_t maxThreads() {
+  const int32_t n = requestedThreads.load(std::memory_order_relaxed);
+  return n > 0 ? n : defaultThreads;
+}
+
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+/** Whether the caller is inside an OpenMP parallel region (a generated kernel calling in). */
+inline bool inOpenMpRegion() {
+#ifdef _OPENMP
+  return omp_in_parallel() != 0;
+#else
+  return false;
+#endif
+}
+
+/** Set on threads running pool items: products they start run serially (no nested parallelism). */
+thread_local bool inPool = false;
+
+/**
+ * The worker threads of the parallel drivers. An OpenMP parallel region ends only when every
+ * thread of its team has arrived; when the machine is busy a woken worker may wait milliseconds
+ * for a CPU, and measured here a 2-thread 256³ product then took 7–15 ms instead of 0.3 ms (the
+ * caller had long finished the work alone). Here a job ends when its items are done: the caller
+ * takes items too, and a worker that arrives late finds none left and is not waited for. Only
+ * one job runs at a time; a call that finds the pool busy (another JS thread) runs serially. The
+ * threads are never joined (they sleep between jobs and end with the process).
+ */
+class Pool {
+ public:
+  using Fn = void (*)(void* ctx, int64_t item, int slot, int team);
+
+  /** Runs fn(ctx, i, slot, team) for every i < items on up to `threads` threads; the caller is slot 0. */
+  void run(int threads, int64_t items, Fn fn, void* ctx) {
+    threads = int(std::min<int64_t>(threads, items));
+    std::unique_lock<std::mutex> own(busy, std::try_to_lock);
+    if (threads <= 1 || inPool || !own.owns_lock()) {
+      for (int64_t i = 0; i < items; ++i) fn(ctx, i, 0, 1);
+      return;
+    }
+    Job job{fn, ctx, items, threads};
+    {
+      std::lock_guard<std::mutex> lk(m);
+      const uint64_t g = generation.load(std::memory_order_relaxed);
+      try {
+        for (; started < threads - 1; ++started) std::thread([this, g] { work(g); }).detach();
+      } catch (...) {
+        // No more threads to be had: the job runs on those there are.
+      }
+      current = &job;
+      generation.fetch_add(1, std::memory_order_release);
+    }
+    cv.notify_all();
+    inPool = true;
+    job.take(0);
+    inPool = false;
+    {
+      std::lock_guard<std::mutex> lk(m);
+      current = nullptr;  // from here no worker joins this job
+    }
+    // Wait only for workers that joined (they finish the items they took).
+    for (int spins = 0; active.load(std::memory_order_acquire) != 0; ++spins) {
+      if (spins < 1024) cpuRelax();
+      else std::this_thread::yield();
+    }
+  }
+
+ private:
+  struct Job {
+    Fn fn;
+    void* ctx;
+    int64_t items;
+    int team;
+    std::atomic<int64_t> next{0};
+    int joined = 1;  // slots handed out, the caller's included (under the pool's mutex)
+    Job(Fn f, void* c, int64_t n, int t) : fn(f), ctx(c), items(n), team(t) {}
+    void take(int slot) {
+      for (int64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < items;) fn(ctx, i, slot, team);
+    }
+  };
+
+  void work(uint64_t seen) {
+    for (;;) {
+      // Spin briefly first: products often come back to back (the layers of a model).
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+      while (generation.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < until) cpuRelax();
+      Job* job = nullptr;
+      int slot = 0;
+      {
+        std::unique_lock<std::mutex> lk(m);
+        cv.wait(lk, [&] { return generation.load(std::memory_order_relaxed) != seen; });
+        seen = generation.load(std::memory_order_relaxed);
+        if (current && current->joined < current->team && current->next.load(std::memory_order_relaxed) < current->items) {
+          job = current;
+          slot = job->joined++;
+          active.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+      if (!job) continue;
+      inPool = true;
+      job->take(slot);
+      inPool = false;
+      active.fetch_sub(1, std::memory_order_release);
+    }
+  }
+
+  std::mutex busy;
+  std::mutex m;
+  std::condition_variable cv;
+  int started = 0;  // worker threads started
+  Job* current = nullptr;
+  std::atomic<uint64_t> generation{0};
+  std::atomic<int> active{0};
+};
+
+Pool& pool() {
+  static Pool* p = new Pool();  // never destroyed: its threads outlive static destruction
+  return *p;
+}
+
+/** A growable 64-byte-aligned scratch buffer; one per thread and role, so calls are reentrant. */
+struct Scratch {
+  void* p = nullptr;
+  size_t bytes = 0;
+  ~Scratch() { std::free(p); }
+  void* get(size_t n) {
+    if (n > bytes) {
+      std::free(p);
+      size_t rounded = (n + 4095) & ~size_t(4095);
+      p = std::aligned_alloc(64, rounded);
+      if (!p) {
+        bytes = 0;
+        std::abort();
+      }
+      bytes = rounded;
+    }
+    return p;
+  }
+};
+
+template <typename T> T* scratchA(size_t n) {
+  static thread_local Scratch s;
+  return static_cast<T*>(s.get(n * sizeof(T)));
+}
+template <typename T> T* scratchB(size_t n) {
+  static thread_local Scratch s;
+  return static_cast<T*>(s.get(n * sizeof(T)));
+}
+
+/** Room after a packed A block for packRowsAvx's overhanging stores. */
+constexpr size_t PACK_SLACK = 16;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+/** Splits n into ⌈n/block⌉ near-equal parts, each a multiple of `unit`: avoids a thin last block. */
+int64_t balanced(int64_t n, int64_t block, int64_t unit) {
+  int64_t parts = ceilDiv(n, block);
+  return ceilDiv(ceilDiv(n, parts), unit) * unit;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packing
+
+#ifdef KILN_GEMM_AVX2
+/** Transposes the 8×8 block src[j·ss + k] into dst[k·ds + j] (ss, ds in elements). */
+inline void transpose8x8(const float* src, int64_t ss, float* dst, int64_t ds) {
+  __m256 r0 = _mm256_loadu_ps(src + 0 * ss), r1 = _mm256_loadu_ps(src + 1 * ss);
+  __m256 r2 = _mm256_loadu_ps(src + 2 * ss), r3 = _mm256_loadu_ps(src + 3 * ss);
+  __m256 r4 = _mm256_loadu_ps(src + 4 * ss), r5 = _mm256_loadu_ps(src + 5 * ss);
+  __m256 r6 = _mm256_loadu_ps(src + 6 * ss), r7 = _mm256_loadu_ps(src + 7 * ss);
+  __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+  __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+  __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+  __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  _mm256_storeu_ps(dst + 0 * ds, _mm256_permute2f128_ps(u0, u4, 0x20));
+  _mm256_storeu_ps(dst + 1 * ds, _mm256_permute2f128_ps(u1, u5, 0x20));
+  _mm256_storeu_ps(dst + 2 * ds, _mm256_permute2f128_ps(u2, u6, 0x20));
+  _mm256_storeu_ps(dst + 3 * ds, _mm256_permute2f128_ps(u3, u7, 0x20));
+  _mm256_storeu_ps(dst + 4 * ds, _mm256_permute2f128_ps(u0, u4, 0x31));
+  _mm256_storeu_ps(dst + 5 * ds, _mm256_permute2f128_ps(u1, u5, 0x31));
+  _mm256_storeu_ps(dst + 6 * ds, _mm256_permute2f128_ps(u2, u6, 0x31));
+  _mm256_storeu_ps(dst + 7 * ds, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+/** Transposes the 4×4 block src[j·ss + k] into dst[k·ds + j]. */
+inline void transpose4x4(const double* src, int64_t ss, double* dst, int64_t ds) {
+  __m256d r0 = _mm256_loadu_pd(src + 0 * ss), r1 = _mm256_loadu_pd(src + 1 * ss);
+  __m256d r2 = _mm256_loadu_pd(src + 2 * ss), r3 = _mm256_loadu_pd(src + 3 * ss);
+  __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+  __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+  _mm256_storeu_pd(dst + 0 * ds, _mm256_permute2f128_pd(t0, t2, 0x20));
+  _mm256_storeu_pd(dst + 1 * ds, _mm256_permute2f128_pd(t1, t3, 0x20));
+  _mm256_storeu_pd(dst + 2 * ds, _mm256_permute2f128_pd(t0, t2, 0x31));
+  _mm256_storeu_pd(dst + 3 * ds, _mm256_permute2f128_pd(t1, t3, 0x31));
+}
+
+/**
+ * The row-major case of packA for one full 6-row panel, 8 (float) or 4 (double) columns at a
+ * time through register transposes. Returns how many columns it packed. The float version
+ * stores 8 lanes per column, the last two being junk that the next column's store overwrites,
+ * so it writes 2 elements past its last column.
+ */
+inline int64_t packRowsAvx(int64_t kc, const float* src, int64_t rs, float* dst) {
+  int64_t k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    const float* s = src + k;
+    __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + rs), r2 = _mm256_loadu_ps(s + 2 * rs);
+    __m256 r3 = _mm256_loadu_ps(s + 3 * rs), r4 = _mm256_loadu_ps(s + 4 * rs), r5 = _mm256_loadu_ps(s + 5 * rs);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    // u_j holds, for columns j and j+4, rows 0..3 of that column (lanes 0-3 / 4-7).
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    // v_j: rows 4, 5 of columns j (lanes 0-1) and j+4 (lanes 4-5).
+    __m256 v0 = t4, v1 = _mm256_shuffle_ps(t4, t4, 0xEE), v2 = t5, v3 = _mm256_shuffle_ps(t5, t5, 0xEE);
+    float* d = dst + k * 6;
+    _mm256_storeu_ps(d + 0, _mm256_permute2f128_ps(u0, v0, 0x20));
+    _mm256_storeu_ps(d + 6, _mm256_permute2f128_ps(u1, v1, 0x20));
+    _mm256_storeu_ps(d + 12, _mm256_permute2f128_ps(u2, v2, 0x20));
+    _mm256_storeu_ps(d + 18, _mm256_permute2f128_ps(u3, v3, 0x20));
+    _mm256_storeu_ps(d + 24, _mm256_permute2f128_ps(u0, v0, 0x31));
+    _mm256_storeu_ps(d + 30, _mm256_permute2f128_ps(u1, v1, 0x31));
+    _mm256_storeu_ps(d + 36, _mm256_permute2f128_ps(u2, v2, 0x31));
+    _mm256_storeu_ps(d + 42, _mm256_permute2f128_ps(u3, v3, 0x31));
+  }
+  return k;
+}
+
+inline int64_t packRowsAvx(int64_t kc, const double* src, int64_t rs, double* dst) {
+  int64_t k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    const double* s = src + k;
+    __m256d r0 = _mm256_loadu_pd(s), r1 = _mm256_loadu_pd(s + rs), r2 = _mm256_loadu_pd(s + 2 * rs);
+    __m256d r3 = _mm256_loadu_pd(s + 3 * rs), r4 = _mm256_loadu_pd(s + 4 * rs), r5 = _mm256_loadu_pd(s + 5 * rs);
+    __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+    __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+    __m256d t4 = _mm256_unpacklo_pd(r4, r5), t5 = _mm256_unpackhi_pd(r4, r5);
+    double* d = dst + k * 6;
+    _mm256_storeu_pd(d + 0, _mm256_permute2f128_pd(t0, t2, 0x20));
+    _mm_storeu_pd(d + 4, _mm256_castpd256_pd128(t4));
+    _mm256_storeu_pd(d + 6, _mm256_permute2f128_pd(t1, t3, 0x20));
+    _mm_storeu_pd(d + 10, _mm256_castpd256_pd128(t5));
+    _mm256_storeu_pd(d + 12, _mm256_permute2f128_pd(t0, t2, 0x31));
+    _mm_storeu_pd(d + 16, _mm256_extractf128_pd(t4, 1));
+    _mm256_storeu_pd(d + 18, _mm256_permute2f128_pd(t1, t3, 0x31));
+    _mm_storeu_pd(d + 22, _mm256_extractf128_pd(t5, 1));
+  }
+  return k;
+}
+#endif
+
+/**
+ * Packs rows [0, mc) × columns [0, kc) of A (origin `a`, strides rs/cs) into MR-row panels:
+ * panel p holds A(p·MR + r, k) at dst[p·MR·kc + k·MR + r], zero beyond mc. May write up to
+ * PACK_SLACK elements past the packed block (the scratch buffers have that room).
+ */
+template <typename T>
+void packA(int64_t mc, int64_t kc, const T* a, int64_t rs, int64_t cs, T* dst) {
+  constexpr int MR = Blocking<T>::MR;
+  for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc) {
+    const int64_t h = std::min<int64_t>(MR, mc - i0);
+    const T* src = a + i0 * rs;
+    if (h == MR && cs == 1) {
+      int64_t k = 0;
+#ifdef KILN_GEMM_AVX2
+      k = packRowsAvx(kc, src, rs, dst);
+#endif
+      const T* r0 = src;
+      const T* r1 = src + rs;
+      const T* r2 = src + 2 * rs;
+      const T* r3 = src + 3 * rs;
+      const T* r4 = src + 4 * rs;
+      const T* r5 = src + 5 * rs;
+      T* d = dst + k * MR;
+      for (; k < kc; ++k, d += MR) {
+        d[0] = r0[k]; d[1] = r1[k]; d[2] = r2[k]; d[3] = r3[k]; d[4] = r4[k]; d[5] = r5[k];
+      }
+    } else if (h == MR && rs == 1) {
+      T* d = dst;
+      for (int64_t k = 0; k < kc; ++k, d += MR) {
+        const T* s = src + k * cs;
+        for (int r = 0; r < MR; ++r) d[r] = s[r];
+      }
+    } else {
+      T* d = dst;
+      for (int64_t k = 0; k < kc; ++k, d += MR) {
+        const T* s = src + k * cs;
+        for (int r = 0; r < MR; ++r) d[r] = r < h ? s[r * rs] : T(0);
+      }
+    }
+  }
+}
+
+/**
+ * Packs one NR-column panel of B: rows [0, kc), columns [0, w) of the block at `b` (strides
+ * rs/cs) into dst[k·NR + j], zero for j ≥ w.
+ */
+template <typename T>
+void packBPanel(int64_t kc, int64_t w, const T* b, int64_t rs, int64_t cs, T* dst) {
+  constexpr int NR = Blocking<T>::NR;
+  if (w == NR && cs == 1) {
+    for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * NR, b + k * rs, NR * sizeof(T));
+    return;
+  }
+  int64_t k = 0;
+#ifdef KILN_GEMM_AVX2
+  // B transposed (columns contiguous in k): transpose square blocks with shuffles.
+  if (w == NR && rs == 1) {
+    constexpr int S = sizeof(T) == 4 ? 8 : 4;
+    for (; k + S <= kc; k += S) {
+      for (int j = 0; j < NR; j += S) {
+        if constexpr (sizeof(T) == 4) transpose8x8(b + j * cs + k, cs, dst + k * NR + j, NR);
+        else transpose4x4(b + j * cs + k, cs, dst + k * NR + j, NR);
+      }
+    }
+  }
+#endif
+  if (w == NR) {
+    for (; k < kc; ++k) {
+      const T* s = b + k * rs;
+      T* d = dst + k * NR;
+      for (int j = 0; j < NR; ++j) d[j] = s[j * cs];
+    }
+  } else {
+    for (; k < kc; ++k) {
+      const T* s = b + k * rs;
+      T* d = dst + k * NR;
+      for (int j = 0; j < NR; ++j) d[j] = j < w ? s[j * cs] : T(0);
+    }
+  }
+}
+
+/**
+ * Packs panels [q0, q1) of the kc×nc block of B at `b` (panel q starts at dst + q·NR·kc). When
+ * rows of B are contiguous it walks 8 rows at a time across all the panels, so the reads are a
+ * few sequential streams the hardware prefetches (one panel at a time would read a single
+ * cache line per row, each a separate miss when rows are far apart).
+ */
+template <typename T>
+void packB(int64_t kc, int64_t nc, int64_t q0, int64_t q1, const T* b, int64_t rs, int64_t cs, T* dst) {
+  constexpr int NR = Blocking<T>::NR;
+  const int64_t fullEnd = std::min(q1, nc / NR);
+  if (cs == 1 && q0 < fullEnd) {
+    for (int64_t k0 = 0; k0 < kc; k0 += 8) {
+      const int64_t kb = std::min<int64_t>(8, kc - k0);
+      for (int64_t q = q0; q < fullEnd; ++q) {
+        const T* s = b + k0 * rs + q * NR;
+        T* d = dst + q * NR * kc + k0 * NR;
+        for (int64_t kk = 0; kk < kb; ++kk) std::memcpy(d + kk * NR, s + kk * rs, NR * sizeof(T));
+      }
+    }
+    q0 = fullEnd;
+  }
+  for (int64_t q = q0; q < q1; ++q) {
+    packBPanel(kc, std::min<int64_t>(NR, nc - q * NR), b + q * NR * cs, rs, cs, dst + q * NR * kc);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Micro-kernels: c[r·ldc + j] (=|+=) alpha · Σₖ pa[k·MR + r] · pb[k·NR + j] for a full tile.
+
+#ifdef KILN_GEMM_AVX2
+inline void storeRow(float* c, __m256 v, __m256 alpha, bool add) {
+  _mm256_storeu_ps(c, add ? _mm256_fmadd_ps(alpha, v, _mm256_loadu_ps(c)) : _mm256_mul_ps(alpha, v));
+}
+inline void storeRow(double* c, __m256d v, __m256d alpha, bool add) {
+  _mm256_storeu_pd(c, add ? _mm256_fmadd_pd(alpha, v, _mm256_loadu_pd(c)) : _mm256_mul_pd(alpha, v));
+}
+
+void microKernel(int64_t kc, const float* __restrict pa, const float* __restrict pb, float* c, int64_t ldc, float alpha, bool add) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int r = 0; r < 6; ++r) {
+    // The tile's rows of C, read at the end: each may straddle two cache lines.
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 15), _MM_HINT_T0);
+  }
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m256 b0 = _mm256_load_ps(pb);
+    const __m256 b1 = _mm256_load_ps(pb + 8);
+    __m256 a;
+    a = _mm256_broadcast_ss(pa + 0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
+    a = _mm256_broadcast_ss(pa + 1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
+    a = _mm256_broadcast_ss(pa + 2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
+    a = _mm256_broadcast_ss(pa + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
+    a = _mm256_broadcast_ss(pa + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
+    a = _mm256_broadcast_ss(pa + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
+    pa += 6;
+    pb += 16;
+  }
+  const __m256 al = _mm256_set1_ps(alpha);
+  storeRow(c, c00, al, add); storeRow(c + 8, c01, al, add); c += ldc;
+  storeRow(c, c10, al, add); storeRow(c + 8, c11, al, add); c += ldc;
+  storeRow(c, c20, al, add); storeRow(c + 8, c21, al, add); c += ldc;
+  storeRow(c, c30, al, add); storeRow(c + 8, c31, al, add); c += ldc;
+  storeRow(c, c40, al, add); storeRow(c + 8, c41, al, add); c += ldc;
+  storeRow(c, c50, al, add); storeRow(c + 8, c51, al, add);
+}
+
+void microKernel(int64_t kc, const double* __restrict pa, const double* __restrict pb, double* c, int64_t ldc, double alpha, bool add) {
+  __m256d c00 = _mm256_setzero_pd(), c01 = _mm256_setzero_pd();
+  __m256d c10 = _mm256_setzero_pd(), c11 = _mm256_setzero_pd();
+  __m256d c20 = _mm256_setzero_pd(), c21 = _mm256_setzero_pd();
+  __m256d c30 = _mm256_setzero_pd(), c31 = _mm256_setzero_pd();
+  __m256d c40 = _mm256_setzero_pd(), c41 = _mm256_setzero_pd();
+  __m256d c50 = _mm256_setzero_pd(), c51 = _mm256_setzero_pd();
+  for (int r = 0; r < 6; ++r) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 7), _MM_HINT_T0);
+  }
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m256d b0 = _mm256_load_pd(pb);
+    const __m256d b1 = _mm256_load_pd(pb + 4);
+    __m256d a;
+    a = _mm256_broadcast_sd(pa + 0); c00 = _mm256_fmadd_pd(a, b0, c00); c01 = _mm256_fmadd_pd(a, b1, c01);
+    a = _mm256_broadcast_sd(pa + 1); c10 = _mm256_fmadd_pd(a, b0, c10); c11 = _mm256_fmadd_pd(a, b1, c11);
+    a = _mm256_broadcast_sd(pa + 2); c20 = _mm256_fmadd_pd(a, b0, c20); c21 = _mm256_fmadd_pd(a, b1, c21);
+    a = _mm256_broadcast_sd(pa + 3); c30 = _mm256_fmadd_pd(a, b0, c30); c31 = _mm256_fmadd_pd(a, b1, c31);
+    a = _mm256_broadcast_sd(pa + 4); c40 = _mm256_fmadd_pd(a, b0, c40); c41 = _mm256_fmadd_pd(a, b1, c41);
+    a = _mm256_broadcast_sd(pa + 5); c50 = _mm256_fmadd_pd(a, b0, c50); c51 = _mm256_fmadd_pd(a, b1, c51);
+    pa += 6;
+    pb += 8;
+  }
+  const __m256d al = _mm256_set1_pd(alpha);
+  storeRow(c, c00, al, add); storeRow(c + 4, c01, al, add); c += ldc;
+  storeRow(c, c10, al, add); storeRow(c + 4, c11, al, add); c += ldc;
+  storeRow(c, c20, al, add); storeRow(c + 4, c21, al, add); c += ldc;
+  storeRow(c, c30, al, add); storeRow(c + 4, c31, al, add); c += ldc;
+  storeRow(c, c40, al, add); storeRow(c + 4, c41, al, add); c += ldc;
+  storeRow(c, c50, al, add); storeRow(c + 4, c51, al, add);
+}
+#else
+/** Portable kernel: fixed-size loops over a local tile, which compilers keep in vector registers. */
+template <typename T>
+void microKernel(int64_t kc, const T* __restrict pa, const T* __restrict pb, T* c, int64_t ldc, T alpha, bool add) {
+  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NR;
+  T acc[MR][NR] = {};
+  for (int64_t k = 0; k < kc; ++k, pa += MR, pb += NR) {
+    for (int r = 0; r < MR; ++r) {
+      const T ar = pa[r];
+      for (int j = 0; j < NR; ++j) acc[r][j] += ar * pb[j];
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    T* cr = c + r * ldc;
+    if (add) for (int j = 0; j < NR; ++j) cr[j] += alpha * acc[r][j];
+    else for (int j = 0; j < NR; ++j) cr[j] = alpha * acc[r][j];
+  }
+}
+#endif
+
+/**
+ * Multiplies the packed A block (mc×kc) by packed B panels [jBegin, jEnd) (columns, multiples
+ * of NR except at the block's end) into C at `c` (the block's origin).
+ */
+template <typename T>
+void macroKernel(int64_t mc, int64_t nc, int64_t kc, int64_t jBegin, int64_t jEnd, const T* pa, const T* pb, T* c,
+                 int64_t ldc, T alpha, bool add) {
+  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NR;
+  alignas(64) T tile[MR * NR];
+  for (int64_t j0 = jBegin; j0 < jEnd; j0 += NR) {
+    const T* bp = pb + (j0 / NR) * NR * kc;
+    const int64_t w = std::min<int64_t>(NR, nc - j0);
+    for (int64_t i0 = 0; i0 < mc; i0 += MR) {
+      const T* ap = pa + (i0 / MR) * MR * kc;
+      const int64_t h = std::min<int64_t>(MR, mc - i0);
+      T* cp = c + i0 * ldc + j0;
+      if (h == MR && w == NR) {
+        microKernel(kc, ap, bp, cp, ldc, alpha, add);
+      } else {
+        microKernel(kc, ap, bp, tile, NR, T(1), false);
+        for (int64_t r = 0; r < h; ++r) {
+          T* cr = cp + r * ldc;
+          const T* tr = tile + r * NR;
+          if (add) for (int64_t j = 0; j < w; ++j) cr[j] += alpha * tr[j];
+          else for (int64_t j = 0; j < w; ++j) cr[j] = alpha * tr[j];
+        }
+      }
+    }
+  }
+}
+
+template <typename T> struct Problem {
+  int64_t M, N, K;
+  const T* a;
+  int64_t aRs, aCs;
+  const T* b;
+  int64_t bRs, bCs;
+  T* c;
+  int64_t ldc;
+  T alpha;
+  bool accumulate;
+};
+
+template <typename T> void gemmSerial(const Problem<T>& p) {
+  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NR;
+  const int64_t NC = balanced(p.N, Blocking<T>::NC, NR);
+  const int64_t KC = balanced(p.K, Blocking<T>::KC, 1);
+  const int64_t MC = balanced(p.M, Blocking<T>::MC, MR);
+  T* pb = scratchB<T>(size_t(KC) * size_t(ceilDiv(NC, NR) * NR));
+  T* pa = scratchA<T>(size_t(KC) * size_t(ceilDiv(MC, MR) * MR) + PACK_SLACK);
+  for (int64_t jc = 0; jc < p.N; jc += NC) {
+    const int64_t nc = std::min(NC, p.N - jc);
+    for (int64_t pc = 0; pc < p.K; pc += KC) {
+      const int64_t kc = std::min(KC, p.K - pc);
+      const bool add = p.accumulate || pc > 0;
+      const T* bBlock = p.b + pc * p.bRs + jc * p.bCs;
+      packB(kc, nc, 0, ceilDiv(nc, NR), bBlock, p.bRs, p.bCs, pb);
+      for (int64_t ic = 0; ic < p.M; ic += MC) {
+        const int64_t mc = std::min(MC, p.M - ic);
+        packA(mc, kc, p.a + ic * p.aRs + pc * p.aCs, p.aRs, p.aCs, pa);
+        macroKernel(mc, nc, kc, 0, nc, pa, pb, p.c + ic * p.ldc + jc, p.ldc, p.alpha, add);
+      }
+    }
+  }
+}
+
+/** Budget for a packed B block of the parallel driver: it lives in L3 and is shared by all threads. */
+constexpr int64_t PARALLEL_B_BYTES = int64_t(8) << 20;
+/** B panels packed as one unit (8 rows of B at a time across them: a few sequential streams). */
+constexpr int64_t GROUP = 8;
+
+/** Runs `pack` unless another thread did or is doing it; returns once the data is packed. */
+template <typename F> void packOnce(std::atomic<int>& state, F&& pack) {
+  if (state.load(std::memory_order_acquire) == 2) return;
+  int expected = 0;
+  if (state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+    pack();
+    state.store(2, std::memory_order_release);
+    return;
+  }
+  // Another thread is packing it (a short copy); yield in case that thread lost its CPU.
+  for (int spins = 0; state.load(std::memory_order_acquire) != 2; ++spins) {
+    if (spins < 256) cpuRelax();
+    else std::this_thread::yield();
+  }
+}
+
+/**
+ * One column block of the parallel driver. Work items (an MC block of rows × a range of B panel
+ * groups, each over all of K) go to the pool's threads. B is packed over the whole depth into one
+ * shared block, each group of panels by whichever thread needs it first (threads start on
+ * different groups), so no thread waits for the others between packing and computing.
+ */
+template <typename T> struct ParallelBlock {
+  const Problem<T>* p;
+  int64_t KC, MC, mBlocks, ncPad, groupsMax;
+  int64_t jc, nc, panels, groups, chunks, groupsPerChunk;
+  T* pb;
+  std::atomic<int>* state;  // per (depth block, group): 0 to pack, 1 packing, 2 packed
+
+  static void run(void* ctx, int64_t item, int slot, int team) {
+    const ParallelBlock& w = *static_cast<const ParallelBlock*>(ctx);
+    const Problem<T>& p = *w.p;
+    constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NR;
+    T* pa = scratchA<T>(size_t(w.KC) * size_t(ceilDiv(w.MC, MR) * MR) + PACK_SLACK);
+    const int64_t ic = (item / w.chunks) * w.MC;
+    const int64_t mc = std::min(w.MC, p.M - ic);
+    const int64_t g0 = (item % w.chunks) * w.groupsPerChunk;
+    const int64_t span = std::min(w.groups, g0 + w.groupsPerChunk) - g0;
+    const int64_t first = int64_t(slot) * span / team;
+    const T* bBlock = p.b + w.jc * p.bCs;
+    for (int64_t pc = 0; pc < p.K; pc += w.KC) {
+      const int64_t kc = std::min(w.KC, p.K - pc);
+      const bool add = p.accumulate || pc > 0;
+      T* pbk = w.pb + pc * w.ncPad;
+      packA(mc, kc, p.a + ic * p.aRs + pc * p.aCs, p.aRs, p.aCs, pa);
+      for (int64_t s = 0; s < span; ++s) {
+        const int64_t g = g0 + (first + s) % span;
+        const int64_t q0 = g * GROUP;
+        const int64_t q1 = std::min(w.panels, q0 + GROUP);
+        packOnce(w.state[(pc / w.KC) * w.groupsMax + g], [&] { packB(kc, w.nc, q0, q1, bBlock + pc * p.bRs, p.bRs, p.bCs, pbk); });
+        macroKernel(mc, w.nc, kc, q0 * NR, std::min(w.nc, q1 * NR), pa, pbk, p.c + ic * p.ldc + w.jc, p.ldc, p.alpha, add);
+      }
+    }
+  }
+};
+
+template <typename T> void gemmParallel(const Problem<T>& p, int threads) {
+  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NR;
+  ParallelBlock<T> w{};
+  w.p = &p;
+  w.KC = balanced(p.K, Blocking<T>::KC, 1);
+  const int64_t kBlocks = ceilDiv(p.K, w.KC);
+  const int64_t ncMax = std::max<int64_t>(GROUP * NR, std::min<int64_t>(Blocking<T>::NC, PARALLEL_B_BYTES / int64_t(sizeof(T)) / p.K / NR * NR));
+  const int64_t NC = balanced(p.N, ncMax, NR);
+  w.ncPad = ceilDiv(NC, NR) * NR;
+  w.groupsMax = ceilDiv(ceilDiv(NC, NR), GROUP);
+  w.MC = balanced(p.M, Blocking<T>::MC, MR);
+  // Enough row blocks to keep every thread busy when M allows it (smaller blocks cost little).
+  if (ceilDiv(p.M, w.MC) < 2 * threads && p.M >= 2 * threads * 4 * MR) w.MC = ceilDiv(ceilDiv(p.M, 2 * threads), MR) * MR;
+  w.mBlocks = ceilDiv(p.M, w.MC);
+  // Depth block kb (rows pc = kb·KC on) of the packed B starts at pb + pc·ncPad.
+  w.pb = scratchB<T>(size_t(p.K) * size_t(w.ncPad));
+  const size_t states = size_t(kBlocks * w.groupsMax);
+  std::unique_ptr<std::atomic<int>[]> state(new std::atomic<int>[states]);
+  w.state = state.get();
+  for (w.jc = 0; w.jc < p.N; w.jc += NC) {
+    for (size_t i = 0; i < states; ++i) state[i].store(0, std::memory_order_relaxed);
+    w.nc = std::min(NC, p.N - w.jc);
+    w.panels = ceilDiv(w.nc, NR);
+    w.groups = ceilDiv(w.panels, GROUP);
+    // Column ranges per row block: more than one only when the row blocks are too few.
+    const int64_t chunks = w.mBlocks >= 2 * threads ? 1 : ceilDiv(2 * threads, w.mBlocks);
+    w.groupsPerChunk = ceilDiv(w.groups, std::min(chunks, w.groups));
+    w.chunks = ceilDiv(w.groups, w.groupsPerChunk);
+    pool().run(threads, w.mBlocks * w.chunks, &ParallelBlock<T>::run, &w);
+  }
+}
+
+/** y[i·ys] (=|+=) alpha · Σₖ A(i,k)·x[k·xs] for i < n: the M = 1 and N = 1 products. */
+template <typename T>
+void gemv(int64_t n, int64_t K, const T* a, int64_t rs, int64_t cs, const T* x, int64_t xs, T* y, int64_t ys, T alpha,
+          bool accumulate) {
+  T* xc = scratchA<T>(size_t(K) + size_t(n));
+  T* acc = xc + K;
+  for (int64_t k = 0; k < K; ++k) xc[k] = x[k * xs];
+  if (cs == 1) {
+    // Rows contiguous: one dot product per row, four partial sums to hide the add latency.
+    for (int64_t i = 0; i < n; ++i) {
+      const T* r = a + i * rs;
+      T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      int64_t k = 0;
+#ifdef KILN_GEMM_AVX2
+      if constexpr (sizeof(T) == 4) {
+        __m256 v0 = _mm256_setzero_ps(), v1 = _mm256_setzero_ps(), v2 = _mm256_setzero_ps(), v3 = _mm256_setzero_ps();
+        for (; k + 32 <= K; k += 32) {
+          v0 = _mm256_fmadd_ps(_mm256_loadu_ps(r + k), _mm256_loadu_ps(xc + k), v0);
+          v1 = _mm256_fmadd_ps(_mm256_loadu_ps(r + k + 8), _mm256_loadu_ps(xc + k + 8), v1);
+          v2 = _mm256_fmadd_ps(_mm256_loadu_ps(r + k + 16), _mm256_loadu_ps(xc + k + 16), v2);
+          v3 = _mm256_fmadd_ps(_mm256_loadu_ps(r + k + 24), _mm256_loadu_ps(xc + k + 24), v3);
+        }
+        alignas(32) float t[8];
+        _mm256_store_ps(t, _mm256_add_ps(_mm256_add_ps(v0, v1), _mm256_add_ps(v2, v3)));
+        s0 = (t[0] + t[1]) + (t[2] + t[3]);
+        s1 = (t[4] + t[5]) + (t[6] + t[7]);
+      } else {
+        __m256d v0 = _mm256_setzero_pd(), v1 = _mm256_setzero_pd(), v2 = _mm256_setzero_pd(), v3 = _mm256_setzero_pd();
+        for (; k + 16 <= K; k += 16) {
+          v0 = _mm256_fmadd_pd(_mm256_loadu_pd(r + k), _mm256_loadu_pd(xc + k), v0);
+          v1 = _mm256_fmadd_pd(_mm256_loadu_pd(r + k + 4), _mm256_loadu_pd(xc + k + 4), v1);
+          v2 = _mm256_fmadd_pd(_mm256_loadu_pd(r + k + 8), _mm256_loadu_pd(xc + k + 8), v2);
+          v3 = _mm256_fmadd_pd(_mm256_loadu_pd(r + k + 12), _mm256_loadu_pd(xc + k + 12), v3);
+        }
+        alignas(32) double t[4];
+        _mm256_store_pd(t, _mm256_add_pd(_mm256_add_pd(v0, v1), _mm256_add_pd(v2, v3)));
+        s0 = t[0] + t[1];
+        s1 = t[2] + t[3];
+      }
+#endif
+      for (; k + 4 <= K; k += 4) {
+        s0 += r[k] * xc[k];
+        s1 += r[k + 1] * xc[k + 1];
+        s2 += r[k + 2] * xc[k + 2];
+        s3 += r[k + 3] * xc[k + 3];
+      }
+      for (; k < K; ++k) s0 += r[k] * xc[k];
+      acc[i] = (s0 + s1) + (s2 + s3);
+    }
+  } else if (rs == 1) {
+    // Columns contiguous: y += x_k · A(:, k), a vectorisable axpy per k.
+    std::fill(acc, acc + n, T(0));
+    for (int64_t k = 0; k < K; ++k) {
+      const T* col = a + k * cs;
+      const T xk = xc[k];
+      for (int64_t i = 0; i < n; ++i) acc[i] += xk * col[i];
+    }
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      T s = 0;
+      for (int64_t k = 0; k < K; ++k) s += a[i * rs + k * cs] * xc[k];
+      acc[i] = s;
+    }
+  }
+  if (accumulate) for (int64_t i = 0; i < n; ++i) y[i * ys] += alpha * acc[i];
+  else for (int64_t i = 0; i < n; ++i) y[i * ys] = alpha * acc[i];
+}
+
+template <typename T>
+void gemm(int64_t M, int64_t N, int64_t K, const T* a, int64_t aOff, int64_t aRs, int64_t aCs, const T* b, int64_t bOff,
+          int64_t bRs, int64_t bCs, T* c, int64_t cOff, int64_t ldc, double alpha, int32_t accumulate) {
+  if (M <= 0 || N <= 0) return;
+  a += aOff;
+  b += bOff;
+  c += cOff;
+  if (K <= 0) {
+    if (!accumulate) for (int64_t i = 0; i < M; ++i) std::fill(c + i * ldc, c + i * ldc + N, T(0));
+    return;
+  }
+  const T al = T(alpha);
+  if (N == 1) return gemv(M, K, a, aRs, aCs, b, bRs, c, ldc, al, accumulate != 0);
+  if (M == 1) return gemv(N, K, b, bCs, bRs, a, aCs, c, 1, al, accumulate != 0);
+  const Problem<T> p{M, N, K, a, aRs, aCs, b, bRs, bCs, c, ldc, al, accumulate != 0};
+  const double work = double(M) * double(N) * double(K);
+  // At least PARALLEL_MIN_WORK multiply-adds per thread; serial inside pool items and inside
+  // OpenMP regions of generated code.
+  const int threads = int(std::min<double>(maxThreads(), std::max(1.0, work / double(PARALLEL_MIN_WORK))));
+  if (threads > 1 && !inPool && !inOpenMpRegion()) return gemmParallel(p, threads);
+  gemmSerial(p);
+}
+
+/** The products of gemmBatched as pool items (each product serial: it runs inside a pool item). */
+template <typename T> struct BatchJob {
+  int64_t M, N, K;
+  const T* a;
+  const double* aOffs;
+  int64_t aRs, aCs;
+  const T* b;
+  const double* bOffs;
+  int64_t bRs, bCs;
+  T* c;
+  const double* cOffs;
+  int64_t ldc;
+  double alpha;
+  int32_t accumulate;
+  static void run(void* ctx, int64_t i, int, int) {
+    const BatchJob& j = *static_cast<const BatchJob*>(ctx);
+    gemm<T>(j.M, j.N, j.K, j.a, int64_t(j.aOffs[i]), j.aRs, j.aCs, j.b, int64_t(j.bOffs[i]), j.bRs, j.bCs, j.c, int64_t(j.cOffs[i]), j.ldc, j.alpha, j.accumulate);
+  }
+};
+
+/**
+ * A batch of products of one shape at different offsets (doubles: exact below 2^53). Products
+ * too small to be threaded one by one are spread over the threads instead.
+ */
+template <typename T>
+void gemmBatched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* a, const double* aOffs, int64_t aRs, int64_t aCs,
+                 const T* b, const double* bOffs, int64_t bRs, int64_t bCs, T* c, const double* cOffs, int64_t ldc,
+                 double alpha, int32_t accumulate) {
+  if (batch <= 0) return;
+  const double work = double(M) * double(N) * double(K);
+  const int threads = int(std::min<double>({double(maxThreads()), double(batch), std::max(1.0, work * double(batch) / double(PARALLEL_MIN_WORK))}));
+  if (threads > 1 && work < 2.0 * double(PARALLEL_MIN_WORK) && !inPool && !inOpenMpRegion()) {
+    const BatchJob<T> job{M, N, K, a, aOffs, aRs, aCs, b, bOffs, bRs, bCs, c, cOffs, ldc, alpha, accumulate};
+    pool().run(threads, batch, &BatchJob<T>::run, const_cast<BatchJob<T>*>(&job));
+    return;
+  }
+  for (int64_t i = 0; i < batch; ++i) {
+    gemm<T>(M, N, K, a, int64_t(aOffs[i]), aRs, aCs, b, int64_t(bOffs[i]), bRs, bCs, c, int64_t(cOffs[i]), ldc, alpha, accumulate);
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+void kiln_sgemm(int64_t M, int64_t N, int64_t K, const float* a, int64_t aOff, int64_t aRs, int64_t aCs, const float* b,
+                int64_t bOff, int64_t bRs, int64_t bCs, float* c, int64_t cOff, int64_t ldc, double alpha,
+                int32_t accumulate) {
+  gemm<float>(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate);
+}
+
+void kiln_dgemm(int64_t M, int64_t N, int64_t K, const double* a, int64_t aOff, int64_t aRs, int64_t aCs,
+                const double* b, int64_t bOff, int64_t bRs, int64_t bCs, double* c, int64_t cOff, int64_t ldc,
+                double alpha, int32_t accumulate) {
+  gemm<double>(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate);
+}
+
+void kiln_sgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const float* a, const double* aOffs, int64_t aRs,
+                        int64_t aCs, const float* b, const double* bOffs, int64_t bRs, int64_t bCs, float* c,
+                        const double* cOffs, int64_t ldc, double alpha, int32_t accumulate) {
+  gemmBatched<float>(batch, M, N, K, a, aOffs, aRs, aCs, b, bOffs, bRs, bCs, c, cOffs, ldc, alpha, accumulate);
+}
+
+void kiln_dgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const double* a, const double* aOffs, int64_t aRs,
+                        int64_t aCs, const double* b, const double* bOffs, int64_t bRs, int64_t bCs, double* c,
+                        const double* cOffs, int64_t ldc, double alpha, int32_t accumulate) {
+  gemmBatched<double>(batch, M, N, K, a, aOffs, aRs, aCs, b, bOffs, bRs, bCs, c, cOffs, ldc, alpha, accumulate);
+}
+
+/** Threads of later products and of OpenMP regions in this process (n ≤ 0: the default, OMP_NUM_THREADS or the cores). */
+void kiln_set_num_threads(int32_t n) {
+  requestedThreads.store(n > 0 ? n : 0, std::memory_order_relaxed);
+#ifdef _OPENMP
+  omp_set_num_threads(n > 0 ? n : defaultThreads);
+#endif
+}
+
+int32_t kiln_get_num_threads() { return maxThreads(); }
+
+}  // extern "C"
