@@ -12,36 +12,29 @@ import type { TypedArray } from "../core/dtype.js";
  * returns whether it did the product: false (e.g. its library is still being built) makes
  * `gemm` run the JavaScript kernel instead.
  */
+/** One product on arrays of one float type (see `gemm` for the arguments). */
+export type ProviderGemm<T extends Float32Array | Float64Array> = (
+  M: number, N: number, K: number,
+  a: T, aOff: number, aRs: number, aCs: number,
+  b: T, bOff: number, bRs: number, bCs: number,
+  c: T, cOff: number, ldc: number,
+  alpha: number, accumulate: boolean,
+) => boolean;
+
+/** `batch` products of one shape; product i uses offsets aOffs[i], bOffs[i], cOffs[i]. */
+export type ProviderGemmBatched<T extends Float32Array | Float64Array> = (
+  batch: number, M: number, N: number, K: number,
+  a: T, aOffs: Float64Array, aRs: number, aCs: number,
+  b: T, bOffs: Float64Array, bRs: number, bCs: number,
+  c: T, cOffs: Float64Array, ldc: number,
+  alpha: number, accumulate: boolean,
+) => boolean;
+
 export interface GemmProvider {
-  sgemm(
-    M: number, N: number, K: number,
-    a: Float32Array, aOff: number, aRs: number, aCs: number,
-    b: Float32Array, bOff: number, bRs: number, bCs: number,
-    c: Float32Array, cOff: number, ldc: number,
-    alpha: number, accumulate: boolean,
-  ): boolean;
-  dgemm(
-    M: number, N: number, K: number,
-    a: Float64Array, aOff: number, aRs: number, aCs: number,
-    b: Float64Array, bOff: number, bRs: number, bCs: number,
-    c: Float64Array, cOff: number, ldc: number,
-    alpha: number, accumulate: boolean,
-  ): boolean;
-  /** Optional: `batch` products of one shape; product i uses offsets aOffs[i], bOffs[i], cOffs[i]. */
-  sgemmBatched?(
-    batch: number, M: number, N: number, K: number,
-    a: Float32Array, aOffs: Float64Array, aRs: number, aCs: number,
-    b: Float32Array, bOffs: Float64Array, bRs: number, bCs: number,
-    c: Float32Array, cOffs: Float64Array, ldc: number,
-    alpha: number, accumulate: boolean,
-  ): boolean;
-  dgemmBatched?(
-    batch: number, M: number, N: number, K: number,
-    a: Float64Array, aOffs: Float64Array, aRs: number, aCs: number,
-    b: Float64Array, bOffs: Float64Array, bRs: number, bCs: number,
-    c: Float64Array, cOffs: Float64Array, ldc: number,
-    alpha: number, accumulate: boolean,
-  ): boolean;
+  sgemm: ProviderGemm<Float32Array>;
+  dgemm: ProviderGemm<Float64Array>;
+  sgemmBatched?: ProviderGemmBatched<Float32Array>;
+  dgemmBatched?: ProviderGemmBatched<Float64Array>;
 }
 
 let provider: GemmProvider | null = null;
