@@ -17,8 +17,11 @@ import type { Variant } from "../codegen/render-js.js";
 import type { Access, Kernel, Member } from "../codegen/schedule.js";
 import { cppLiteral, exprToCpp, statementsToCpp, sumAccumulator, type CppContext } from "./js-to-cpp.js";
 
-/** Below this many elements of work a kernel runs on one thread (the fork costs a few µs). */
-const PARALLEL_MIN = 1 << 15;
+/**
+ * Below this many elements of work a kernel runs on one thread: an OpenMP region waits for every
+ * thread, and when the other core is busy that wait costs milliseconds, more than the split saves.
+ */
+const PARALLEL_MIN = 1 << 18;
 /** Elements per parallel work unit of a kernel without reductions. */
 const SEGMENT = 1 << 13;
 
