@@ -7,11 +7,11 @@ import { Tensor } from "../core/tensor.js";
 import { activeTracer } from "../dispatch/tracer.js";
 import { activeFrame, Frame } from "./frame.js";
 import { BREAK_FOR_ACCESS, reasonForAccess } from "./hints.js";
-import { LazyValue, PendingValue } from "./lazy.js";
+import { LazyValue } from "./lazy.js";
 import { CompiledFunctionState, modes, type CompileOptions } from "./state.js";
 import { GraphTrace } from "./trace.js";
 import { config } from "./config.js";
-import { emit, now } from "./events.js";
+import { emit, listening, now } from "./events.js";
 
 let generation = 0;
 /** Every compiled function's state, so reset() can drop their caches. */
@@ -80,7 +80,7 @@ function tensorNamesOf(m: CompilableModule): Map<Tensor, string> {
 function newState(name: string, options: CompileOptions, paramNames: string[], names: Map<Tensor, string> | null): CompiledFunctionState {
   const s = new CompiledFunctionState(name, options, paramNames, names);
   allStates.add(new WeakRef(s));
-  (s as { generation?: number }).generation = generation;
+  s.generation = generation;
   return s;
 }
 
@@ -108,13 +108,13 @@ export function compileFunction<F extends (...args: never[]) => unknown>(
   const paramNames = parameterNames(signatureOf);
   let state = newState(name, options, paramNames, names);
   const compiled = function (this: unknown, ...args: Parameters<F>): ReturnType<F> {
-    if ((state as { generation?: number }).generation !== generation) state = newState(name, options, paramNames, names);
+    if (state.generation !== generation) state = newState(name, options, paramNames, names);
     if (modes.disabledDepth > 0 || state.skipped) return fn.apply(this, args) as ReturnType<F>;
     const outer = activeFrame();
     // A compiled function called while another one records is traced into the same graph.
     if (outer !== null && outer.trace !== null && activeTracer === outer.trace) return fn.apply(this, args) as ReturnType<F>;
     const frame = new Frame(state, args);
-    emit(() => ({ kind: "call-start", fn: name, time: now() }));
+    if (listening()) emit(() => ({ kind: "call-start", fn: name, time: now() }));
     frame.begin();
     let result: unknown;
     const restoreLogging = patchReorderableLogging(frame);
@@ -123,7 +123,7 @@ export function compileFunction<F extends (...args: never[]) => unknown>(
     } catch (e) {
       restoreLogging();
       frame.fail(e);
-      emit(() => ({ kind: "call-end", fn: name, time: now() }));
+      if (listening()) emit(() => ({ kind: "call-end", fn: name, time: now() }));
       throw e;
     }
     restoreLogging();
@@ -131,7 +131,7 @@ export function compileFunction<F extends (...args: never[]) => unknown>(
     // the graph ends here and everything it computed becomes concrete.
     if (result instanceof Promise) frame.endAtAwait();
     else frame.end(result);
-    emit(() => ({ kind: "call-end", fn: name, time: now() }));
+    if (listening()) emit(() => ({ kind: "call-end", fn: name, time: now() }));
     return result as ReturnType<F>;
   };
   Object.defineProperty(compiled, "name", { value: name });
@@ -186,9 +186,11 @@ export function resetCaches(): void {
   for (const ref of allStates) if (ref.deref() === undefined) allStates.delete(ref);
 }
 
+const nothingToRestore = (): void => {};
+
 /** Console methods in config.reorderableLoggingFunctions print after the graph instead of breaking. */
 function patchReorderableLogging(frame: Frame): () => void {
-  if (config.reorderableLoggingFunctions.size === 0) return () => {};
+  if (config.reorderableLoggingFunctions.size === 0) return nothingToRestore;
   const restored: [string, unknown][] = [];
   const target = console as unknown as Record<string, unknown>;
   for (const key of Object.keys(target)) {
@@ -196,7 +198,7 @@ function patchReorderableLogging(frame: Frame): () => void {
     if (typeof original !== "function" || !config.reorderableLoggingFunctions.has(original as (...a: unknown[]) => void)) continue;
     restored.push([key, original]);
     target[key] = (...args: unknown[]) => {
-      const lazy = args.some((a) => a instanceof Tensor && a._lazy instanceof LazyValue);
+      const lazy = args.some((a) => a instanceof Tensor && a._lazy instanceof LazyValue && !a._lazy.escaped);
       if (lazy && frame.trace !== null) frame.deferred.push(() => (original as (...a: unknown[]) => void).apply(console, args));
       else (original as (...a: unknown[]) => void).apply(console, args);
     };
@@ -211,12 +213,12 @@ function patchReorderableLogging(frame: Frame): () => void {
 installAccessHooks({
   realize(t: Tensor, access: AccessKind) {
     const h = t._lazy;
-    if (h instanceof PendingValue) {
-      h.recompute();
-      return;
-    }
     if (h instanceof LazyValue) {
       const trace = h.storage.trace as GraphTrace;
+      if (trace.pending !== null) {
+        trace.pending.force();
+        return;
+      }
       if (!trace.active) {
         throw new KilnError("this tensor belongs to a compiled call that failed; its value was never computed");
       }

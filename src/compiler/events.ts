@@ -37,6 +37,11 @@ export function addEventListener(listener: CompilerEventListener): () => void {
   };
 }
 
+/** Whether any listener is registered (callers skip timing work otherwise). */
+export function listening(): boolean {
+  return listeners.length !== 0;
+}
+
 export function emit(make: () => CompilerEvent): void {
   if (listeners.length === 0) return;
   const event = make();

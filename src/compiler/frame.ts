@@ -11,7 +11,7 @@ import type { AnyOpDef, OutputMeta } from "../ops/registry.js";
 import { eagerBackend } from "../backends/eager.js";
 import { defaultBackend, jsBackend, nativeBackend } from "../backends/default.js";
 import type { Backend, CompiledGraph } from "../backends/types.js";
-import { guardsPass, recompileReason, describeGuards, PositionCache, type CacheEntry } from "./cache.js";
+import { entryMatches, recompileReason, describeGuards, PositionCache, type CacheEntry, type TraceSignature } from "./cache.js";
 import { config, counters } from "./config.js";
 import { BackendCompilerError, GraphBreakError, formatBreak, type GraphBreakInfo, type GraphBreakType } from "./errors.js";
 import type { Node } from "./graph.js";
@@ -19,9 +19,10 @@ import { dependentsOf } from "./graph-utils.js";
 import { HINTS } from "./hints.js";
 import { LazyValue, type LazyStorage } from "./lazy.js";
 import { log, logEnabled } from "./logs.js";
-import { emit, now } from "./events.js";
+import { emit, listening, now } from "./events.js";
 import { PendingGroup } from "./pending.js";
 import { collectors, dynamicMarksOf, modes, type CompiledFunctionState } from "./state.js";
+import { FrozenSignature } from "./signature.js";
 import { GraphTrace, type TraceOwner } from "./trace.js";
 import { captureUserStack } from "./user-stack.js";
 
@@ -36,7 +37,16 @@ export const builtinBackends: Record<"eager" | "default" | "js" | "native", Back
 const frameStack: Frame[] = [];
 
 export function activeFrame(): Frame | null {
-  return frameStack[frameStack.length - 1] ?? null;
+  // Checked on every compiled call: avoid reading index -1 of an empty array (a slow property lookup).
+  return frameStack.length === 0 ? null : frameStack[frameStack.length - 1]!;
+}
+
+function removeFrame(frame: Frame): void {
+  if (frameStack[frameStack.length - 1] === frame) frameStack.pop();
+  else {
+    const i = frameStack.lastIndexOf(frame);
+    if (i >= 0) frameStack.splice(i, 1);
+  }
 }
 
 /** The frame whose trace is recording right now, if any. */
@@ -51,29 +61,33 @@ export class Frame implements TraceOwner {
   trace: GraphTrace | null = null;
   position = 0;
   private prevTracer: Tracer | null = null;
-  private readonly argNames = new Map<Tensor, string>();
-  /** Number arguments by value, to name the wrapped numbers made from them. */
-  private readonly numberArgs = new Map<number, string>();
+  /** Names of the arguments (tensors by identity, numbers by value), made when first asked for. */
+  private argNames: { tensors: Map<Tensor, string>; numbers: Map<number, string> } | null = null;
   private unnamed = 0;
   /** Logging calls deferred until the current graph has run (reorderable logging). */
   readonly deferred: (() => void)[] = [];
 
   constructor(
     readonly state: CompiledFunctionState,
-    args: readonly unknown[],
-  ) {
-    args.forEach((a, i) => this.nameArgs(a, state.paramNames[i] ?? `arg${i}`, 0));
-  }
+    private readonly args: readonly unknown[],
+  ) {}
 
   private nameArgs(v: unknown, name: string, depth: number): void {
+    const names = this.argNames!;
     if (v instanceof Tensor) {
-      if (!this.argNames.has(v)) this.argNames.set(v, name);
-    } else if (typeof v === "number" && !this.numberArgs.has(v)) this.numberArgs.set(v, name); else if (Array.isArray(v) && depth < 3) v.forEach((x, j) => this.nameArgs(x, `${name}[${j}]`, depth + 1));
+      if (!names.tensors.has(v)) names.tensors.set(v, name);
+    } else if (typeof v === "number" && !names.numbers.has(v)) names.numbers.set(v, name);
+    else if (Array.isArray(v) && depth < 3) v.forEach((x, j) => this.nameArgs(x, `${name}[${j}]`, depth + 1));
   }
 
+  /** A readable name for a graph input (asked for only when a graph is compiled or printed). */
   nameFor(t: Tensor): string {
-    if (t._wrappedNumber) return this.numberArgs.get(t._storage!.data[0]!) ?? "scalar";
-    return this.argNames.get(t) ?? this.state.tensorNames?.get(t) ?? `tensor_${this.unnamed++}`;
+    if (this.argNames === null) {
+      this.argNames = { tensors: new Map(), numbers: new Map() };
+      this.args.forEach((a, i) => this.nameArgs(a, this.state.paramNames[i] ?? `arg${i}`, 0));
+    }
+    if (t._wrappedNumber) return this.argNames.numbers.get(t._storage!.data[0]!) ?? "scalar";
+    return this.argNames.tensors.get(t) ?? this.state.tensorNames?.get(t) ?? `tensor_${this.unnamed++}`;
   }
 
   currentTrace(): GraphTrace {
@@ -87,7 +101,7 @@ export class Frame implements TraceOwner {
   }
 
   private startTrace(): void {
-    this.trace = new GraphTrace(this);
+    this.trace = new GraphTrace(this, false, this.state.positions.get(this.position)?.lastUsed ?? null);
     setTracer(this.trace);
   }
 
@@ -121,8 +135,7 @@ export class Frame implements TraceOwner {
   private leave(): void {
     this.trace = null;
     setTracer(this.prevTracer);
-    const i = frameStack.lastIndexOf(this);
-    if (i >= 0) frameStack.splice(i, 1);
+    removeFrame(this);
   }
 
   /** compiler.skipFrame(): run the graph so far, then the rest of this call eagerly. */
@@ -144,17 +157,22 @@ export class Frame implements TraceOwner {
 
   /** A graph break: refuse it (fullgraph, errorOnGraphBreak) or run the graph so far and start anew. */
   graphBreak(type: GraphBreakType, reason: string): void {
-    const info: GraphBreakInfo = { type, reason, userStack: captureUserStack(), hints: HINTS[type] };
+    // The user's stack is costly to capture and parse: only when something will show it.
+    const describe = (): GraphBreakInfo => ({ type, reason, userStack: captureUserStack(), hints: HINTS[type] });
     const strict = modes.errorOnBreak.length ? modes.errorOnBreak[modes.errorOnBreak.length - 1]! : !!this.state.options.fullgraph;
     if (strict) {
+      const info = describe();
       this.abandon();
       const why = modes.errorOnBreak.length ? "inside errorOnGraphBreak(true, ...)" : "with fullgraph: true";
       throw new GraphBreakError(info, `compile(${this.state.name}) ${why} found a graph break.`);
     }
     counters.graphBreaks++;
-    for (const c of collectors) c.breaks.push(info);
-    emit(() => ({ kind: "graph-break", fn: this.state.name, position: this.position, info, time: now() }));
-    log("graph_breaks", () => `${this.state.name}: ${formatBreak(info)}`);
+    if (collectors.length !== 0 || listening() || logEnabled("graph_breaks")) {
+      const info = describe();
+      for (const c of collectors) c.breaks.push(info);
+      emit(() => ({ kind: "graph-break", fn: this.state.name, position: this.position, info, time: now() }));
+      log("graph_breaks", () => `${this.state.name}: ${formatBreak(info)}`);
+    }
     if (this.trace) this.finishGraph("break", undefined);
     this.startTrace();
   }
@@ -163,26 +181,24 @@ export class Frame implements TraceOwner {
   private abandon(): void {
     const trace = this.trace;
     if (!trace) return;
-    trace.active = false;
+    trace.finish();
     for (const g of trace.writtenInputs) if (g.root._lazy instanceof LazyValue) g.root._lazy = null;
     this.trace = null;
     setTracer(this.prevTracer);
-    const i = frameStack.lastIndexOf(this);
-    if (i >= 0) frameStack.splice(i, 1);
+    removeFrame(this);
   }
 
   /** Runs the current graph and makes its needed lazy tensors concrete. */
   private finishGraph(kind: FinishKind, result: unknown): void {
     const trace = this.trace!;
-    trace.active = false;
+    trace.finish();
     setTracer(null);
     try {
       runGraph(this, trace, kind, result);
     } finally {
       this.trace = null;
       this.position++;
-      const deferred = this.deferred.splice(0);
-      for (const call of deferred) call();
+      if (this.deferred.length !== 0) for (const call of this.deferred.splice(0)) call();
     }
   }
 }
@@ -200,9 +216,10 @@ function reachableTensors(v: unknown, out: Tensor[], depth = 0): Tensor[] {
 /** Tensors saved for backward by autograd nodes reachable from `roots`. */
 function savedForBackward(roots: Tensor[]): Tensor[] {
   const out: Tensor[] = [];
-  const seen = new Set<GradNode>();
   const stack: GradNode[] = [];
   for (const t of roots) if (t.gradFn) stack.push(t.gradFn as GradNode);
+  if (stack.length === 0) return out;
+  const seen = new Set<GradNode>();
   while (stack.length) {
     const n = stack.pop()!;
     if (seen.has(n)) continue;
@@ -239,13 +256,28 @@ function lookupOrCompile(frame: Frame, trace: GraphTrace, outputs: Node[]): Comp
   const state = frame.state;
   let cache = state.positions.get(frame.position);
   if (!cache) state.positions.set(frame.position, (cache = new PositionCache()));
-  const key = trace.structureKey(outputs);
+  const signature: TraceSignature = {
+    steps: trace.steps,
+    nodes: trace.graph.nodes,
+    outputs,
+    inputTensors: trace.inputs,
+    inputKinds: trace.inputKinds,
+    inputs: () => trace.inputMetas,
+    freeze: () => FrozenSignature.of(trace.steps, trace.graph.nodes, outputs),
+    expected: trace.expected,
+    stepsMatched: trace.stepsMatched,
+    inputsMatched: trace.inputsMatched,
+  };
+  // First match in compile order (entryMatches is quick for trace.expected: mostly checked while recording).
   for (const e of cache.entries) {
-    if (guardsPass(e, key, trace.inputMetas)) {
+    if (entryMatches(e, signature)) {
       counters.cacheHits++;
+      cache.lastUsed = e;
       return e.compiled;
     }
   }
+  // A miss: recompile reasons, guards, logs and the backend name the inputs.
+  trace.nameInputs();
   if (cache.exhausted || state.exhausted) {
     counters.eagerFallbacks++;
     emit(() => ({ kind: "eager-fallback", fn: state.name, position: frame.position, reason: "recompile limit reached", time: now() }));
@@ -254,7 +286,7 @@ function lookupOrCompile(frame: Frame, trace: GraphTrace, outputs: Node[]): Comp
   const isRecompile = cache.entries.length > 0;
   let recompileWhy: string | undefined;
   if (isRecompile) {
-    const decision = recompileReason(cache, key, trace.inputMetas);
+    const decision = recompileReason(cache, signature);
     recompileWhy = decision.reason;
     cache.lastReason = decision.reason;
     if (state.options.dynamic !== false) {
@@ -282,7 +314,7 @@ function lookupOrCompile(frame: Frame, trace: GraphTrace, outputs: Node[]): Comp
     log("recompiles", `Recompiling function '${state.name}' (graph ${frame.position}): ${decision.reason}`);
   }
   const entry: CacheEntry = {
-    structureKey: key,
+    signature: signature.freeze(),
     inputs: trace.inputMetas,
     dynamicDims: trace.inputMetas.map((m, i) => {
       const dims = new Set<number>(cache!.dynamicDims.get(i) ?? []);
@@ -316,6 +348,7 @@ function lookupOrCompile(frame: Frame, trace: GraphTrace, outputs: Node[]): Comp
     log("output_code", `${state.name} graph ${frame.position}:\n${entry.compiled.code}`);
   }
   cache.entries.push(entry);
+  cache.lastUsed = entry;
   const compileMs = now() - compileStart;
   emit(() => ({
     kind: "graph-compiled",
@@ -334,23 +367,35 @@ function lookupOrCompile(frame: Frame, trace: GraphTrace, outputs: Node[]): Comp
 /** Chooses outputs, runs the graph, writes back mutated inputs and realises lazy tensors. */
 function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unknown): void {
   const written = trace.writtenInputs;
-  const needed = new Set<LazyStorage>(written);
+  // The groups whose values leave the graph, in order (each marked `needed` once).
+  const groups: LazyStorage[] = [];
+  let neededCreated = 0; // groups among them created in the trace (trace.storages)
+  const need = (g: LazyStorage): void => {
+    if (g.needed) return;
+    g.needed = true;
+    groups.push(g);
+    if (!g.concreteRoot) neededCreated++;
+  };
+  for (const g of written) need(g);
   if (kind === "break") {
-    for (const g of trace.storages) needed.add(g);
+    for (const g of trace.storages) need(g);
   } else {
-    const returned = reachableTensors(result, []);
-    for (const t of [...returned, ...savedForBackward(returned)]) {
+    const returned = result instanceof Tensor ? [result] : reachableTensors(result, []);
+    for (const t of returned) {
       const g = groupOf(t, trace);
-      if (g) needed.add(g);
+      if (g) need(g);
+    }
+    for (const t of savedForBackward(returned)) {
+      const g = groupOf(t, trace);
+      if (g) need(g);
     }
     if (written.length) {
       // Values computed from an input's old contents cannot be recomputed after the write-back.
       const oldInputs = new Set<Node>(trace.graph.placeholders.filter((_, i) => written.some((g) => g.root === trace.inputs[i])));
       const dependents = dependentsOf(trace.graph, oldInputs);
-      for (const g of trace.storages) if (dependents.has(g.value)) needed.add(g);
+      for (const g of trace.storages) if (dependents.has(g.value)) need(g);
     }
   }
-  const groups = [...needed];
   const outputs = groups.map((g) => g.value);
   if (trace.opCount > 0) for (const c of collectors) c.graphs.push(trace.graph);
   let results: Tensor[] = [];
@@ -360,17 +405,19 @@ function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unk
     trace.graph.output(outputs);
     const hitsBefore = counters.cacheHits;
     const compiled = lookupOrCompile(frame, trace, outputs);
-    const runStart = now();
+    const runStart = listening() ? now() : 0;
     results = noGrad(() => compiled(...trace.inputs));
-    emit(() => ({
-      kind: "graph-run",
-      fn: frame.state.name,
-      position: frame.position,
-      cacheHit: counters.cacheHits > hitsBefore,
-      runMs: now() - runStart,
-      opCount: trace.opCount,
-      time: now(),
-    }));
+    if (listening()) {
+      emit(() => ({
+        kind: "graph-run",
+        fn: frame.state.name,
+        position: frame.position,
+        cacheHit: counters.cacheHits > hitsBefore,
+        runMs: now() - runStart,
+        opCount: trace.opCount,
+        time: now(),
+      }));
+    }
     if (!Array.isArray(results) || results.length !== outputs.length) {
       throw new BackendCompilerError(
         `backend returned ${Array.isArray(results) ? results.length : typeof results} outputs for a graph with ${outputs.length}`,
@@ -378,21 +425,18 @@ function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unk
     }
   }
   noGrad(() => {
-    groups.forEach((g, i) => realizeGroup(g, results[i]!, trace));
+    // Outputs that share memory with an input are copied; with many of both, look storages up in a set.
+    const inputStorages = groups.length > 8 ? new Set(trace.inputs.map((t) => t._storage)) : null;
+    const aliasesInput = (r: Tensor): boolean =>
+      inputStorages !== null ? inputStorages.has(r._storage) : trace.inputs.some((t) => t._storage === r._storage);
+    groups.forEach((g, i) => realizeGroup(g, results[i]!, aliasesInput));
     // Views of inputs that were never written are views of the real input.
-    for (const t of trace.inputs) {
-      const g = concreteGroupOf(trace, t);
-      if (g && !needed.has(g)) for (const m of g.members) realizeView(m, g.root);
-    }
+    for (const g of trace.concreteGroups) if (!g.needed) realizeMembers(g);
   });
-  if (kind === "end") {
-    const rest = trace.storages.filter((g) => !needed.has(g));
-    if (rest.length) new PendingGroup(trace.graph, trace.inputs, rest, frame.state.name);
+  if (kind === "end" && neededCreated < trace.storages.length) {
+    // Values not among the outputs stay lazy and are computed when first read (no pass over them now).
+    trace.pending = new PendingGroup(trace.graph, trace.inputs, trace.storages, frame.state.name);
   }
-}
-
-function concreteGroupOf(trace: GraphTrace, t: Tensor): LazyStorage | null {
-  return trace.concrete.get(t) ?? null;
 }
 
 function realizeView(m: Tensor, root: Tensor): void {
@@ -404,16 +448,15 @@ function realizeView(m: Tensor, root: Tensor): void {
   m._lazy = null;
 }
 
-function realizeGroup(g: LazyStorage, r: Tensor, trace: GraphTrace): void {
+function realizeGroup(g: LazyStorage, r: Tensor, aliasesInput: (r: Tensor) => boolean): void {
   if (g.concreteRoot) {
     const root = g.root;
     writeInto(root, r);
-    for (const m of g.members) realizeView(m, root);
+    realizeMembers(g);
     return;
   }
   let value = r;
-  const aliasesInput = trace.inputs.some((t) => t._storage === value._storage);
-  if (!value.isContiguous() || value._offset !== 0 || aliasesInput || value.dtype !== g.root.dtype) {
+  if (!value.isContiguous() || value._offset !== 0 || aliasesInput(value) || value.dtype !== g.root.dtype) {
     value = value.to(g.root.dtype).clone();
   }
   const root = g.root;
@@ -421,5 +464,12 @@ function realizeGroup(g: LazyStorage, r: Tensor, trace: GraphTrace): void {
   root._strides = value._strides.slice();
   root._offset = 0;
   root._lazy = null;
-  for (const m of g.members) realizeView(m, root);
+  realizeMembers(g);
+}
+
+/** Realises a group's members as views of its (now concrete) root. */
+function realizeMembers(g: LazyStorage): void {
+  // An index loop: most groups share one frozen empty list, which for-of iterates slowly.
+  const members = g.members;
+  for (let i = 0; i < members.length; i++) realizeView(members[i]!, g.root);
 }

@@ -14,14 +14,10 @@ export interface ValueMeta {
 export type PlaceholderKind = "tensor" | "scalar" | "rng";
 
 export class Node {
-  /** Users are kept up to date by Graph, so passes can ask who reads a value. */
-  readonly users: Node[] = [];
+  private _users: Node[] | null = null;
   private _meta: Record<string, unknown> | null = null;
-
-  /** Free-form facts attached by passes (shapes, fusion groups, ...). */
-  get meta(): Record<string, unknown> {
-    return (this._meta ??= {});
-  }
+  /** Name source given at creation; null: derived when first needed (from the target, or for an input from the graph's inputNamer). */
+  private _hint: string | null;
 
   /** Assigned on first use by the graph (naming costs time, and most graphs are never printed). */
   _name: string | null = null;
@@ -30,8 +26,8 @@ export class Node {
     readonly graph: Graph,
     readonly id: number,
     readonly op: NodeOp,
-    /** What the name is derived from: the op name, or an input's name. */
-    readonly nameHint: string,
+    /** What the name is derived from (see nameHint); null: derived when first needed. */
+    hint: string | null,
     /** For calls: the registry op name (or "getitem" for one output of a multi-output call). */
     readonly target: string,
     readonly args: readonly Node[],
@@ -39,7 +35,46 @@ export class Node {
     /** One entry per value this node produces (calls of multi-output ops have several). */
     readonly outputs: readonly ValueMeta[],
     readonly placeholderKind: PlaceholderKind | null = null,
-  ) {}
+  ) {
+    this._hint = hint;
+  }
+
+  /** Who reads this node's value. Built by the graph on first request (recording skips it: most graphs are only cache hits). */
+  get users(): Node[] {
+    this.graph.linkUsers();
+    return (this._users ??= []);
+  }
+
+  /** Gives a placeholder created without a name its name (before the graph names its nodes). */
+  _nameAs(hint: string): void {
+    if (this._hint === null) this._hint = hint;
+  }
+
+  /** Appends a reader; only Graph calls this. */
+  _addUser(user: Node): void {
+    (this._users ??= []).push(user);
+  }
+
+  /** Free-form facts attached by passes (shapes, fusion groups, ...). */
+  get meta(): Record<string, unknown> {
+    return (this._meta ??= {});
+  }
+
+  /** What the name is derived from: the op name (without namespace), `source_i` for getitem, or an input's name. */
+  get nameHint(): string {
+    if (this._hint === null && this.op === "placeholder") {
+      this.graph.inputNamer?.nameInputs();
+      return this._hint ?? "input";
+    }
+    if (this._hint === null) {
+      const namespaceEnd = this.target.lastIndexOf("::");
+      this._hint =
+        this.target === "getitem"
+          ? `${this.args[0]!.nameHint}_${String(this.attrs.index)}`
+          : namespaceEnd < 0 ? this.target : this.target.slice(namespaceEnd + 2);
+    }
+    return this._hint;
+  }
 
   /** A readable unique name (`sin`, `sin_1`, `x`), as used in the printed graph. */
   get name(): string {
@@ -56,6 +91,10 @@ export class Node {
   }
 }
 
+/** Arguments and attributes of nodes that have none (shared: nodes never modify them). */
+const NO_ARGS: readonly Node[] = Object.freeze([]);
+const NO_ATTRS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 function formatAttr(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(formatAttr).join(", ")}]`;
@@ -71,8 +110,22 @@ function typeString(m: ValueMeta): string {
 
 export class Graph {
   readonly nodes: Node[] = [];
-  private readonly nameCounts = new Map<string, number>();
+  /** Names used so far (made on first naming: most graphs are never printed). */
+  private nameCounts: Map<string, number> | null = null;
   private named = 0;
+  /** Names placeholders created without a name, when a name is first needed (set by the trace recording the graph). */
+  inputNamer: { nameInputs(): void } | null = null;
+  /** Nodes whose arguments already list them as users (linking is deferred until someone asks). */
+  private linked = 0;
+
+  /** Records every node added since the last call as a user of its arguments. */
+  linkUsers(): void {
+    if (this.linked > this.nodes.length) this.linked = this.nodes.length; // nodes were dropped (a pass truncated the list)
+    for (; this.linked < this.nodes.length; this.linked++) {
+      const n = this.nodes[this.linked]!;
+      for (const a of n.args) a._addUser(n);
+    }
+  }
 
   /** Names every node not named yet, in order. */
   assignNames(): void {
@@ -84,34 +137,36 @@ export class Graph {
 
   private uniqueName(base: string): string {
     const clean = base.replace(/[^A-Za-z0-9_]/g, "_").replace(/^(\d)/, "_$1") || "v";
-    const n = this.nameCounts.get(clean) ?? 0;
-    this.nameCounts.set(clean, n + 1);
+    const counts = (this.nameCounts ??= new Map());
+    const n = counts.get(clean) ?? 0;
+    counts.set(clean, n + 1);
     return n === 0 && !/_\d+$/.test(clean) ? clean : `${clean}_${n}`;
   }
 
   private add(node: Node): Node {
+    if (this.linked > this.nodes.length) this.linked = this.nodes.length;
     this.nodes.push(node);
-    for (const a of node.args) a.users.push(node);
     return node;
   }
 
-  placeholder(name: string, meta: ValueMeta, kind: PlaceholderKind = "tensor"): Node {
-    return this.add(new Node(this, this.nodes.length, "placeholder", name, "", [], {}, [meta], kind));
+  /** `name` null: named later through `inputNamer`. */
+  placeholder(name: string | null, meta: ValueMeta, kind: PlaceholderKind = "tensor"): Node {
+    return this.add(new Node(this, this.nodes.length, "placeholder", name, "", NO_ARGS, NO_ATTRS, [meta], kind));
   }
 
   call(target: string, args: readonly Node[], attrs: Readonly<Record<string, unknown>>, outputs: readonly ValueMeta[]): Node {
-    return this.add(new Node(this, this.nodes.length, "call", target.split("::").pop()!, target, args, attrs, outputs));
+    return this.add(new Node(this, this.nodes.length, "call", null, target, args, attrs, outputs));
   }
 
   /** Output `index` of a multi-output call as its own value. */
   getitem(source: Node, index: number): Node {
     return this.add(
-      new Node(this, this.nodes.length, "call", `${source.nameHint}_${index}`, "getitem", [source], { index }, [source.outputs[index]!]),
+      new Node(this, this.nodes.length, "call", null, "getitem", [source], { index }, [source.outputs[index]!]),
     );
   }
 
   output(values: readonly Node[]): Node {
-    return this.add(new Node(this, this.nodes.length, "output", "output", "", values, {}, []));
+    return this.add(new Node(this, this.nodes.length, "output", "output", "", values, NO_ATTRS, []));
   }
 
   get placeholders(): Node[] {

@@ -40,7 +40,7 @@ export function traceMetas(fn: () => Tensor[]): TensorMetaOnly[] {
     return noGrad(fn).map((t) => ({ shape: t.shape.slice(), dtype: t.dtype }));
   } finally {
     setTracer(prev);
-    trace.active = false;
+    trace.finish();
     for (const g of trace.writtenInputs) if (g.root._lazy instanceof LazyValue) g.root._lazy = null;
   }
 }

@@ -10,13 +10,18 @@ import { noGrad } from "../dispatch/grad-mode.js";
 import { setTracer } from "../dispatch/tracer.js";
 import type { Graph } from "./graph.js";
 import { extractSubgraph } from "./graph-utils.js";
-import { PendingValue, type LazyStorage } from "./lazy.js";
+import { LazyValue, type LazyStorage } from "./lazy.js";
 
 /** The escaped values of one finished graph, computed together when any of them is first read. */
 export class PendingGroup {
   private done = false;
   private readonly versions: number[];
 
+  /**
+   * @param storages the graph's alias groups; those `needed` (outputs of the graph, already
+   *   concrete) are skipped. The others' tensors keep their lazy handles, which find this group
+   *   through their trace: creating it touches none of them.
+   */
   constructor(
     private readonly graph: Graph,
     private readonly inputs: Tensor[],
@@ -24,9 +29,6 @@ export class PendingGroup {
     private readonly fnName: string,
   ) {
     this.versions = inputs.map((t) => t._version);
-    for (const s of storages) {
-      for (const m of s.members) m._lazy = new PendingValue(() => this.force(), s.version);
-    }
   }
 
   /** Computes every escaped value of the group. */
@@ -50,17 +52,23 @@ export class PendingGroup {
   }
 
   private compute(): void {
-    const { graph, inputIndices } = extractSubgraph(this.graph, this.storages.map((s) => s.value));
+    const escaped = this.storages.filter((s) => !s.needed);
+    const { graph, inputIndices } = extractSubgraph(this.graph, escaped.map((s) => s.value));
     const results = eagerBackend(graph)(...inputIndices.map((i) => this.inputs[i]!));
-    this.storages.forEach((s, i) => {
+    escaped.forEach((s, i) => {
       const r = results[i]!.contiguous();
+      const root = s.root;
+      const stillLazy = (t: Tensor): boolean => t._lazy instanceof LazyValue && t._lazy.storage === s;
+      if (stillLazy(root)) {
+        root._storage = r._storage;
+        root._strides = r._strides.slice();
+        root._offset = r._offset;
+        root._lazy = null;
+      }
       for (const m of s.members) {
-        if (!(m._lazy instanceof PendingValue)) continue;
+        if (m === root || !stillLazy(m)) continue;
         m._storage = r._storage;
-        if (m === s.root) {
-          m._strides = r._strides.slice();
-          m._offset = r._offset;
-        } else m._offset += r._offset;
+        m._offset += r._offset;
         m._lazy = null;
       }
     });

@@ -26,6 +26,8 @@ export class CompiledFunctionState {
   /** Past accumulatedRecompileLimit: every position runs eagerly. */
   exhausted = false;
   warned = false;
+  /** compiler.reset() count when this state was made: an older state is dropped on the next call. */
+  generation = 0;
   constructor(
     readonly name: string,
     readonly options: CompileOptions,

@@ -1,23 +1,28 @@
 // Recording one graph: the tracer dispatch hands op calls to while a compiled function runs.
 // Concrete tensors become placeholders by identity, op calls become nodes with lazy outputs, and
 // writes are recorded functionally on alias groups (LazyStorage). The graph's signature (its
-// guard set) is built incrementally as nodes are added.
+// guard set) is recorded as steps (one number each, see signature.ts) as nodes are added.
+import type { DType } from "../core/dtype.js";
 import { contiguousStrides } from "../core/shape.js";
 import type { Storage } from "../core/storage.js";
 import { Tensor } from "../core/tensor.js";
 import type { Tracer } from "../dispatch/tracer.js";
 import type { AnyOpDef, OutputMeta } from "../ops/registry.js";
-import { Graph, type Node, type PlaceholderKind } from "./graph.js";
+import { Graph, type Node, type PlaceholderKind, type ValueMeta } from "./graph.js";
 import "../ops/functionalization.js";
 import { LazyStorage, LazyValue, type TraceRef } from "./lazy.js";
 import type { GraphBreakType } from "./errors.js";
+import { tensorMatches, type CacheEntry } from "./cache.js";
+import type { PendingGroup } from "./pending.js";
+import { STEP_NODE, STEP_WRITE, STEP_WRITE_CAST, STEP_WRITE_SCATTER, step } from "./signature.js";
 
 /** Metadata of one graph input, compared on cache lookup. */
 export interface InputMeta {
   kind: PlaceholderKind;
+  /** Readable name; "" until the trace names its inputs (GraphTrace.nameInputs). */
   name: string;
   shape: readonly number[];
-  dtype: string;
+  dtype: DType;
   contiguous: boolean;
   /** For wrapped numbers: the value, a constant of the graph unless it became dynamic. */
   value?: number;
@@ -37,73 +42,131 @@ export interface TraceOwner {
 
 let nextTraceId = 1;
 
-/** Separators of the structure key: characters that never occur in op names or attribute keys. */
-export const STEP_SEPARATOR = "\u0001";
-export const OUTPUTS_SEPARATOR = "\u0002";
-
-function scalarKey(v: unknown): string {
-  if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);
-  if (typeof v === "string") return JSON.stringify(v);
-  if (typeof v === "boolean" || v === null || v === undefined) return String(v);
-  if (Array.isArray(v)) {
-    let s = "[";
-    for (const x of v) s += scalarKey(x) + ",";
-    return s + "]";
-  }
-  return JSON.stringify(v);
-}
-
-/** An exact, fast key for an op's attributes (part of the graph signature). */
-function attrsKey(attrs: object): string {
-  let s = "{";
-  for (const k in attrs) s += k + ":" + scalarKey((attrs as Record<string, unknown>)[k]) + ";";
-  return s + "}";
-}
+const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
+/** The written-storages map of traces that have not written (never modified). */
+const NO_WRITES = new Map<Storage, LazyStorage>();
+const NO_GROUPS: readonly LazyStorage[] = Object.freeze([]);
 
 export class GraphTrace implements Tracer, TraceRef {
   readonly id = nextTraceId++;
   active = true;
+  pending: PendingGroup | null = null;
   readonly graph = new Graph();
   /** Concrete tensors in placeholder order (what the compiled graph is called with). */
   readonly inputs: Tensor[] = [];
-  readonly inputMetas: InputMeta[] = [];
+  /** The placeholder kind of each input. */
+  readonly inputKinds: PlaceholderKind[] = [];
+  /** Guard metadata of the inputs so far, made on request (see `inputMetas`). */
+  private metas: InputMeta[] | null = null;
+  /** Inputs named so far (nameInputs). */
+  private namedInputs = 0;
   /** Alias groups created in this trace, in creation order. */
   readonly storages: LazyStorage[] = [];
-  /** Concrete graph inputs and their alias groups. */
-  readonly concrete = new Map<Tensor, LazyStorage>();
-  /** Real storages written by this graph, with the group that wrote them. */
-  readonly writtenStorages = new Map<Storage, LazyStorage>();
-  private readonly structure: string[] = [];
+  /**
+   * Alias groups of the concrete graph inputs, in placeholder order. A concrete tensor finds its
+   * group through its `_traceInput` slot; `slotTaken` holds the groups of tensors whose slot
+   * another live trace uses (a metadata-only trace or a nested compiled call).
+   */
+  readonly concreteGroups: LazyStorage[] = [];
+  private slotTaken: Map<Tensor, LazyStorage> | null = null;
+  /** Real storages written by this graph, with the group that wrote them (shared and empty until the first write). */
+  writtenStorages: Map<Storage, LazyStorage> = NO_WRITES;
+  /** The structural signature, one number per step (signature.ts). */
+  readonly steps: number[] = [];
   opCount = 0;
   /** Writes recorded so far (nonstrictTrace refuses to replay code that writes). */
   writeCount = 0;
 
+  /** Leading steps and inputs that match `expected` (compared as they are recorded, while the nodes are fresh in cache). */
+  stepsMatched = 0;
+  inputsMatched = 0;
+
   /**
    * @param metaOnly a scratch trace that never runs (cond's untaken branch, fake implementations):
    *   values of other traces are just inputs to it, never realised.
+   * @param expected the cache entry this trace will most likely match (the last one used at its
+   *   graph position).
    */
   constructor(
     readonly owner: TraceOwner,
     readonly metaOnly = false,
-  ) {}
+    readonly expected: CacheEntry | null = null,
+  ) {
+    this.graph.inputNamer = this;
+  }
+
+  private addStep(s: number): void {
+    const i = this.steps.length;
+    this.steps.push(s);
+    if (this.stepsMatched === i && this.expected !== null && this.expected.signature.stepMatches(i, s, this.graph.nodes)) this.stepsMatched = i + 1;
+  }
+
+  /**
+   * Guard metadata of the inputs (kind, shape, dtype, contiguity, a number's value). Made when
+   * first asked for: a cache hit whose inputs were checked while recording never needs it. A
+   * concrete input's metadata cannot change while the trace records (its writes are lazy), so
+   * reading it late gives what it was when the placeholder was made.
+   */
+  get inputMetas(): InputMeta[] {
+    const metas = (this.metas ??= []);
+    if (metas.length < this.inputs.length) {
+      const placeholders = this.graph.placeholders;
+      for (let i = metas.length; i < this.inputs.length; i++) {
+        const kind = this.inputKinds[i]!;
+        const t = this.inputs[i]!;
+        const v = placeholders[i]!.outputs[0]!;
+        const meta: InputMeta = { kind, name: "", shape: v.shape, dtype: v.dtype, contiguous: kind === "scalar" || t.isContiguous() };
+        if (kind === "scalar") meta.value = t._storage!.data[t._offset]!;
+        metas.push(meta);
+      }
+    }
+    return metas;
+  }
+
+  /** Names the inputs not named yet, in placeholder order (deferred: only compiles, recompile reasons and printing need names). */
+  nameInputs(): void {
+    if (this.namedInputs < this.inputs.length) {
+      const metas = this.inputMetas;
+      const placeholders = this.graph.placeholders;
+      for (; this.namedInputs < this.inputs.length; this.namedInputs++) {
+        const i = this.namedInputs;
+        const node = placeholders[i]!;
+        metas[i]!.name = node.placeholderKind === "rng" ? "rng" : this.owner.nameFor(this.inputs[i]!);
+        node._nameAs(metas[i]!.name);
+      }
+    }
+    // A finished trace gets no more inputs: its graph (which a cache entry may keep) need not keep the trace alive.
+    if (!this.active) this.graph.inputNamer = null;
+  }
 
   // ---------------------------------------------------------------- values
 
-  private addPlaceholder(t: Tensor, kind: PlaceholderKind, name: string): Node {
-    const node = this.graph.placeholder(name, { shape: t.shape.slice(), dtype: t.dtype }, kind);
+  /** `name` null: named later by nameInputs (a cache hit never needs names). */
+  private addPlaceholder(t: Tensor, kind: PlaceholderKind, name: string | null): Node {
+    const i = this.inputs.length;
+    const expected = this.expected;
+    let value: ValueMeta;
+    if (this.inputsMatched === i && expected !== null && tensorMatches(expected, i, kind, t)) {
+      this.inputsMatched = i + 1;
+      // The expected graph's input has this very shape and dtype unless dims are dynamic: share its (immutable) metadata.
+      value = expected.dynamicDims[i]!.size === 0 ? expected.inputs[i]! : { shape: t.shape.slice(), dtype: t.dtype };
+    } else {
+      value = { shape: t.shape.length === 0 ? SCALAR_SHAPE : t.shape.slice(), dtype: t.dtype };
+    }
+    const node = this.graph.placeholder(name, value, kind);
     this.inputs.push(t);
-    const meta: InputMeta = { kind, name, shape: t.shape.slice(), dtype: t.dtype, contiguous: t.isContiguous() };
-    if (kind === "scalar") meta.value = t._storage!.data[t._offset]!;
-    this.inputMetas.push(meta);
-    this.structure.push(`P${kind}`);
+    this.inputKinds.push(kind);
+    this.addStep(step(node.id, STEP_NODE));
     return node;
   }
 
   /** The alias group of a concrete tensor used by the graph, creating its placeholder on first use. */
   private concreteGroup(t: Tensor): LazyStorage {
-    let group = this.concrete.get(t);
-    if (group) return group;
-    const written = t._storage !== null ? this.writtenStorages.get(t._storage) : undefined;
+    const slot = t._traceInput as LazyStorage | null;
+    if (slot !== null && slot.trace === this) return slot;
+    const taken = this.slotTaken?.get(t);
+    if (taken !== undefined) return taken;
+    const written = t._storage !== null && this.writtenStorages.size !== 0 ? this.writtenStorages.get(t._storage) : undefined;
     if (written && written.root !== t) {
       // Another input sharing this memory was written in this graph: the placeholder would be stale.
       this.owner.graphBreak(
@@ -113,9 +176,11 @@ export class GraphTrace implements Tracer, TraceRef {
       throw new RetryInNewTrace();
     }
     const kind: PlaceholderKind = t._wrappedNumber ? "scalar" : "tensor";
-    const node = this.addPlaceholder(t, kind, this.owner.nameFor(t));
-    group = new LazyStorage(this, t, node, true);
-    this.concrete.set(t, group);
+    const node = this.addPlaceholder(t, kind, null);
+    const group = new LazyStorage(this, t, node, true);
+    this.concreteGroups.push(group);
+    if (slot === null || !slot.trace.active) t._traceInput = group;
+    else (this.slotTaken ??= new Map()).set(t, group);
     return group;
   }
 
@@ -155,19 +220,13 @@ export class GraphTrace implements Tracer, TraceRef {
       return this.owner.runEagerOp(def, inputs, attrs, metas);
     }
     const args: Node[] = new Array(inputs.length);
-    let ids = "";
     try {
-      for (let i = 0; i < inputs.length; i++) {
-        const a = this.valueOf(inputs[i]!);
-        args[i] = a;
-        ids += a.id + ",";
-      }
+      for (let i = 0; i < inputs.length; i++) args[i] = this.valueOf(inputs[i]!);
     } catch (e) {
       if (e instanceof RetryInNewTrace) return this.owner.currentTrace().record(def, inputs, attrs, metas);
       throw e;
     }
     let nodeAttrs = attrs as Record<string, unknown>;
-    let rngKey = "";
     if (def.runtimeAttrs && def.runtimeAttrs.length) {
       // Seeds and offsets change every call: they enter the graph as an input, not as constants.
       nodeAttrs = { ...nodeAttrs };
@@ -178,16 +237,18 @@ export class GraphTrace implements Tracer, TraceRef {
       });
       const rng = Tensor.fromData(Float64Array.from(values), [values.length], "float64");
       args.push(this.addPlaceholder(rng, "rng", "rng"));
-      rngKey = "R";
     }
     const node = this.graph.call(def.name, args, nodeAttrs, metas);
     this.opCount++;
-    this.structure.push(def.name + "(" + ids + ")" + attrsKey(nodeAttrs) + rngKey);
+    this.addStep(step(node.id, STEP_NODE));
     const outs: Tensor[] = new Array(metas.length);
     for (let i = 0; i < metas.length; i++) {
       const m = metas[i]!;
-      const value = metas.length === 1 ? node : this.graph.getitem(node, i);
-      if (metas.length > 1) this.structure.push(`G${i}`);
+      let value = node;
+      if (metas.length > 1) {
+        value = this.graph.getitem(node, i);
+        this.addStep(step(value.id, STEP_NODE));
+      }
       let t: Tensor;
       if (m.view) {
         const base = inputs[0]!;
@@ -195,13 +256,12 @@ export class GraphTrace implements Tracer, TraceRef {
         t = new Tensor(null, m.shape, m.view.strides, m.view.offset, m.dtype);
         t._base = group.root._base ?? group.root;
         t._lazy = new LazyValue(group, value, group.version);
-        group.members.push(t);
+        group.addMember(t);
       } else {
         t = new Tensor(null, m.shape, contiguousStrides(m.shape), 0, m.dtype);
         const group = new LazyStorage(this, t, value, false);
         this.storages.push(group);
         t._lazy = new LazyValue(group, value, 0);
-        group.members.push(t);
       }
       outs[i] = t;
     }
@@ -225,7 +285,8 @@ export class GraphTrace implements Tracer, TraceRef {
     }
     if (group.concreteRoot && group.root._storage !== null) {
       const other = this.writtenStorages.get(group.root._storage);
-      const sharedInput = [...this.concrete.keys()].some((k) => k !== group.root && k._storage === group.root._storage);
+      let sharedInput = false;
+      for (const g of this.concreteGroups) if (g.root !== group.root && g.root._storage === group.root._storage) sharedInput = true;
       if ((other && other !== group) || sharedInput) {
         this.owner.graphBreak("unsupported-op", "in-place write to a tensor whose storage is shared with another graph input");
         return false;
@@ -233,7 +294,7 @@ export class GraphTrace implements Tracer, TraceRef {
     }
     if (value.dtype !== target.dtype) {
       valueNode = this.graph.call("cast", [valueNode], { dtype: target.dtype }, [{ shape: target.shape.slice(), dtype: target.dtype }]);
-      this.structure.push(`cast(${valueNode.args[0]!.id})${target.dtype}`);
+      this.addStep(step(valueNode.id, STEP_WRITE_CAST));
     }
     if (group.root === target) {
       group.value = valueNode;
@@ -242,13 +303,16 @@ export class GraphTrace implements Tracer, TraceRef {
       group.value = this.graph.call("stridedScatter", [group.value, valueNode], w, [
         { shape: group.root.shape.slice(), dtype: group.root.dtype },
       ]);
-      this.structure.push(`S(${group.value.args.map((a) => a.id).join(",")})${attrsKey(w)}`);
+      this.addStep(step(group.value.id, STEP_WRITE_SCATTER));
     }
     group.version++;
     group.written = true;
     this.writeCount++;
-    this.structure.push(`W${group.value.id}`);
-    if (group.concreteRoot && group.root._storage !== null) this.writtenStorages.set(group.root._storage, group);
+    this.addStep(step(group.value.id, STEP_WRITE));
+    if (group.concreteRoot && group.root._storage !== null) {
+      if (this.writtenStorages === NO_WRITES) this.writtenStorages = new Map();
+      this.writtenStorages.set(group.root._storage, group);
+    }
     const h = target._lazy;
     if (h instanceof LazyValue && h.storage === group) {
       h.node = valueNode;
@@ -256,7 +320,7 @@ export class GraphTrace implements Tracer, TraceRef {
     } else {
       // A concrete input written in the graph reads as lazy until the graph runs and writes it back.
       target._lazy = new LazyValue(group, valueNode, group.version);
-      group.members.push(target);
+      group.addMember(target);
     }
     return true;
   }
@@ -264,16 +328,15 @@ export class GraphTrace implements Tracer, TraceRef {
   /** Adds a copy of a recorded call (nonstrictTrace replay), keeping the signature in step. */
   replayCall(target: string, args: Node[], attrs: Readonly<Record<string, unknown>>, outputs: Node["outputs"]): Node {
     const node = this.graph.call(target, args, attrs, outputs);
-    let ids = "";
-    for (const a of args) ids += a.id + ",";
     this.opCount++;
-    this.structure.push(target + "(" + ids + ")" + attrsKey(attrs));
+    this.addStep(step(node.id, STEP_NODE));
     return node;
   }
 
   replayGetitem(source: Node, index: number): Node {
-    this.structure.push(`G${index}`);
-    return this.graph.getitem(source, index);
+    const node = this.graph.getitem(source, index);
+    this.addStep(step(node.id, STEP_NODE));
+    return node;
   }
 
   /** A new lazy tensor holding a node's value (a fresh root). */
@@ -283,8 +346,13 @@ export class GraphTrace implements Tracer, TraceRef {
     const group = new LazyStorage(this, t, node, false);
     this.storages.push(group);
     t._lazy = new LazyValue(group, node, 0);
-    group.members.push(t);
     return t;
+  }
+
+  /** Stops recording: later lookups of its inputs' slots see a finished trace, and the slots are cleared. */
+  finish(): void {
+    this.active = false;
+    for (const g of this.concreteGroups) if (g.root._traceInput === g) g.root._traceInput = null;
   }
 
   /** Whether reading this concrete tensor's memory now would miss a write recorded in this graph. */
@@ -293,13 +361,11 @@ export class GraphTrace implements Tracer, TraceRef {
   }
 
   /** Concrete inputs of the graph that were written (need writing back when it runs). */
-  get writtenInputs(): LazyStorage[] {
-    return [...this.concrete.values()].filter((g) => g.written);
-  }
-
-  /** The structural part of the signature (ops, attributes, wiring), with the chosen outputs. */
-  structureKey(outputs: readonly Node[]): string {
-    return `${this.structure.join(STEP_SEPARATOR)}${OUTPUTS_SEPARATOR}${outputs.map((o) => o.id).join(",")}`;
+  get writtenInputs(): readonly LazyStorage[] {
+    if (this.writeCount === 0) return NO_GROUPS;
+    const out: LazyStorage[] = [];
+    for (const g of this.concreteGroups) if (g.written) out.push(g);
+    return out;
   }
 }
 

@@ -33,6 +33,12 @@ export class Tensor {
   readonly dtype: DType;
   /** Set by the compiler while this tensor stands for a value of a graph being traced. */
   _lazy: LazyHandle | null = null;
+  /**
+   * The compiler's record of this concrete tensor as an input of the graph being traced (opaque
+   * here). A field rather than a map entry: tracing looks it up for every op input, and hashing
+   * fresh objects into a map costs more than the rest of recording an op.
+   */
+  _traceInput: object | null = null;
   /** The tensor this one is a view of (the root base, as in PyTorch), or null. */
   _base: Tensor | null = null;
 

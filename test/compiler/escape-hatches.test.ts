@@ -60,6 +60,17 @@ describe("library.customOp", () => {
     expect(seen.every((lazy) => lazy === false)).toBe(true);
   });
 
+  it("a tensor its fake reads and the graph reads is one graph input", () => {
+    const op = library.customOp("test::twice_shared", (x: Tensor) => x.mul(2));
+    op.registerFake((x: Tensor) => k.emptyLike(x.add(1)));
+    const fn = (x: Tensor) => x.sin().add(op(x) as Tensor).add(x);
+    const e = compiler.explain(fn)(f32([1, 2]));
+    expect(e.graphs[0]!.placeholders.map((p) => p.name)).toEqual(["x"]);
+    const f = compile(fn);
+    for (let i = 0; i < 3; i++) expect(f(f32([1, 2])).tolist()).toEqual(fn(f32([1, 2])).tolist());
+    expect(compiler.stats()).toMatchObject({ compiles: 2, cacheHits: 2 });
+  });
+
   it("without a fake it is a custom-op-without-fake break", () => {
     const op = library.customOp("test::no_fake", (x: Tensor) => x.mul(3));
     const fn = (x: Tensor) => (op(x.add(1)) as Tensor).sum();

@@ -97,6 +97,21 @@ describe("mutation and aliasing", () => {
     expect(d!.tolist()).toEqual([2, 4]);
   });
 
+  it("an escaped intermediate of a call that also writes an input can be read after the call", () => {
+    let kept: Tensor | null = null;
+    const f = compile((x: Tensor, y: Tensor) => {
+      kept = y.mul(3);
+      x.add_(1);
+      return x.sum();
+    });
+    for (let i = 0; i < 2; i++) {
+      const x = f32([1, 2]);
+      expect(f(x, f32([1, 2])).item()).toBe(5);
+      expect(kept!.isLazy).toBe(true);
+      expect(kept!.tolist()).toEqual([3, 6]);
+    }
+  });
+
   it("an escaped intermediate that depends on a mutated input keeps the old value", () => {
     let kept: Tensor | null = null;
     const f = compile((x: Tensor) => {
