@@ -389,12 +389,15 @@ function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unk
       const g = groupOf(t, trace);
       if (g) need(g);
     }
-    if (written.length) {
-      // Values computed from an input's old contents cannot be recomputed after the write-back.
-      const oldInputs = new Set<Node>(trace.graph.placeholders.filter((_, i) => written.some((g) => g.root === trace.inputs[i])));
-      const dependents = dependentsOf(trace.graph, oldInputs);
-      for (const g of trace.storages) if (dependents.has(g.value)) need(g);
-    }
+  }
+  // Escaped values computed from an input's old contents are recomputed, when read, from a copy of
+  // those contents taken before the write-back: one copy per written input, instead of making
+  // every such value (in a training step nearly all of them) an output of the graph.
+  const writtenAt = kind === "end" && written.length ? trace.inputs.map((t) => written.some((g) => g.root === t)) : null;
+  let snapshot = false;
+  if (writtenAt) {
+    const dependents = dependentsOf(trace.graph, new Set<Node>(trace.graph.placeholders.filter((_, i) => writtenAt[i])));
+    snapshot = trace.storages.some((g) => !g.needed && dependents.has(g.value));
   }
   const outputs = groups.map((g) => g.value);
   if (trace.opCount > 0) for (const c of collectors) c.graphs.push(trace.graph);
@@ -424,18 +427,20 @@ function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unk
       );
     }
   }
+  let pendingInputs = trace.inputs;
   noGrad(() => {
     // Outputs that share memory with an input are copied; with many of both, look storages up in a set.
     const inputStorages = groups.length > 8 ? new Set(trace.inputs.map((t) => t._storage)) : null;
     const aliasesInput = (r: Tensor): boolean =>
       inputStorages !== null ? inputStorages.has(r._storage) : trace.inputs.some((t) => t._storage === r._storage);
+    if (snapshot) pendingInputs = trace.inputs.map((t, i) => (writtenAt![i] ? t.clone() : t));
     groups.forEach((g, i) => realizeGroup(g, results[i]!, aliasesInput));
     // Views of inputs that were never written are views of the real input.
     for (const g of trace.concreteGroups) if (!g.needed) realizeMembers(g);
   });
   if (kind === "end" && neededCreated < trace.storages.length) {
     // Values not among the outputs stay lazy and are computed when first read (no pass over them now).
-    trace.pending = new PendingGroup(trace.graph, trace.inputs, trace.storages, frame.state.name);
+    trace.pending = new PendingGroup(trace.graph, pendingInputs, trace.storages, frame.state.name);
   }
 }
 
