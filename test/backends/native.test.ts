@@ -90,9 +90,16 @@ describe.skipIf(!native)("native target: JavaScript semantics of translated scal
   });
 });
 
+/** This process's environment for a child, without the suite's target choice (`npm run test:js`). */
+function childEnv(extra: Record<string, string>): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env, ...extra };
+  delete env.KILN_DEFAULT_TARGET;
+  return env;
+}
+
 /** Runs the child script with extra environment; returns its JSON report and stderr. */
 function child(env: Record<string, string>, backend = "default"): { report: { result: number[] | null; expected: number[]; error: string | null; compiled: number; loadedFromDisk: number }; stderr: string } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "fixtures/native-child.ts"), backend], { encoding: "utf8", env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "fixtures/native-child.ts"), backend], { encoding: "utf8", env: childEnv(env) });
   expect(r.status, r.stderr).toBe(0);
   return { report: JSON.parse(r.stdout.trim().split("\n").pop()!), stderr: r.stderr };
 }
@@ -162,7 +169,7 @@ describe.skipIf(!native)("native target: background builds and threads", () => {
   it("runs the JavaScript kernels while a background build runs, then the native ones, with the same results", () => {
     const dir = mkdtempSync(join(tmpdir(), "kiln-cache-"));
     try {
-      const r = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "fixtures/native-background.ts")], { encoding: "utf8", env: { ...process.env, KILN_CACHE_DIR: dir } });
+      const r = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "fixtures/native-background.ts")], { encoding: "utf8", env: childEnv({ KILN_CACHE_DIR: dir }) });
       expect(r.status, r.stderr).toBe(0);
       const report = JSON.parse(r.stdout.trim().split("\n").pop()!) as { callsBeforeNative: number; compiled: number; maxDiff: number };
       expect(report.compiled).toBe(1);
