@@ -433,7 +433,7 @@ function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unk
     const inputStorages = groups.length > 8 ? new Set(trace.inputs.map((t) => t._storage)) : null;
     const aliasesInput = (r: Tensor): boolean =>
       inputStorages !== null ? inputStorages.has(r._storage) : trace.inputs.some((t) => t._storage === r._storage);
-    if (snapshot) pendingInputs = trace.inputs.map((t, i) => (writtenAt![i] ? t.clone() : t));
+    if (snapshot) pendingInputs = trace.inputs.map((t, i) => (writtenAt![i] ? snapshotOf(t) : t));
     groups.forEach((g, i) => realizeGroup(g, results[i]!, aliasesInput));
     // Views of inputs that were never written are views of the real input.
     for (const g of trace.concreteGroups) if (!g.needed) realizeMembers(g);
@@ -442,6 +442,13 @@ function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unk
     // Values not among the outputs stay lazy and are computed when first read (no pass over them now).
     trace.pending = new PendingGroup(trace.graph, pendingInputs, trace.storages, frame.state.name);
   }
+}
+
+/** A copy of an input's current contents (a block copy when it is contiguous). */
+function snapshotOf(t: Tensor): Tensor {
+  if (!t.isContiguous()) return t.clone();
+  const data = t._data();
+  return Tensor.fromData(data.slice(t._offset, t._offset + t.numel()), t.shape.slice(), t.dtype);
 }
 
 function realizeView(m: Tensor, root: Tensor): void {
