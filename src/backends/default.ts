@@ -1,6 +1,7 @@
 // The "default" backend: the fusing code generator with the native C++ target where a compiler
 // is available (and KILN_DEFAULT_TARGET is not "js"), the JavaScript target otherwise. "js" and
 // "native" name the targets explicitly.
+import { envVar } from "../core/env.js";
 import { KilnError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import type { Graph } from "../compiler/graph.js";
@@ -9,12 +10,8 @@ import { unavailableReason } from "./native/build.js";
 import { availableNativeTarget } from "./native/target.js";
 import type { Backend, CompiledGraph } from "./types.js";
 
-function envTarget(): string | undefined {
-  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KILN_DEFAULT_TARGET;
-}
-
 export const defaultBackend: Backend = (graph: Graph, exampleInputs: Tensor[]): CompiledGraph =>
-  codegenWith(envTarget() === "js" ? null : availableNativeTarget(), graph, exampleInputs);
+  codegenWith(envVar("KILN_DEFAULT_TARGET") === "js" ? null : availableNativeTarget(), graph, exampleInputs);
 
 export const jsBackend: Backend = (graph, exampleInputs) => codegenWith(null, graph, exampleInputs);
 

@@ -5,6 +5,7 @@
 // sizes and strides, computed once per layout, so dynamic dims are runtime sizes), runs the steps,
 // and returns fresh contiguous outputs. Intermediate buffers that do not leave the graph belong to
 // the plan and are reused across calls.
+import { envVar } from "../../core/env.js";
 import { allocate, type TypedArray } from "../../core/dtype.js";
 import { numelOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
@@ -74,7 +75,7 @@ function variantOf(ck: CompiledKernel, kp: KernelPlan): { fn: KernelFn; source: 
 }
 
 /** Test mode (KILN_POISON_OUTPUTS=1): fresh buffers start as garbage, so an element a kernel fails to write shows. */
-const POISON = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KILN_POISON_OUTPUTS === "1";
+const POISON = envVar("KILN_POISON_OUTPUTS") === "1";
 
 function freshBuffer(m: Member, shape: readonly number[]): Tensor {
   const data = allocate(m.node.dtype, numelOf(shape));
@@ -126,12 +127,8 @@ export function codegenWith(target: KernelTarget | null, graph: Graph, exampleIn
   };
 
   const plans = new Map<string, Plan>();
-  // The target's module, built from the example inputs' plans (and the JS kernels kept as fallback).
+  // The target's module, built from the example inputs' plans (the JS kernels stay as fallback).
   let module: TargetModule | null = null;
-  if (target) {
-    const examplePlan = makePlan(exampleInputs);
-    if (!examplePlan.eager) module = target.build(compiled.filter((ck) => ck.stored.length > 0).map((ck) => ({ kernel: ck.kernel, plan: examplePlan.kernels[ck.kernel.id]!.plan })));
-  }
   const refresh = (): void => {
     const all = fixed ? [fixed, ...plans.values()] : [...plans.values()];
     for (const p of all) for (const ck of compiled) {
@@ -234,8 +231,13 @@ export function codegenWith(target: KernelTarget | null, graph: Graph, exampleIn
     }
   };
 
-  // Readable code for the output_code log: the schedule, then each kernel for the example layout.
   const example = planFor(exampleInputs);
+  if (target && !example.eager) {
+    module = target.build(compiled.filter((ck) => ck.stored.length > 0).map((ck) => ({ kernel: ck.kernel, plan: example.kernels[ck.kernel.id]!.plan })));
+    refresh();
+  }
+
+  // Readable code for the output_code log: the schedule, then each kernel for the example layout.
   const parts = [`// schedule\n${printSchedule(schedule, example.layout)}`];
   for (const ck of compiled) {
     if (ck.stored.length === 0 || example.eager) continue;

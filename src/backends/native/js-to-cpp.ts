@@ -352,8 +352,7 @@ export function exprToCpp(js: string, ctx: CppContext): string {
   const p = new Parser(tokenize(js), js);
   const e = p.expr();
   if (!p.done()) throw new Error(`js-to-cpp: trailing text in: ${js}`);
-  const c = emit(e, ctx);
-  return c.bool ? `(double)(${c.s})` : c.s;
+  return num(e, ctx);
 }
 
 /** C++ for a JS condition (truthiness as in JavaScript). */

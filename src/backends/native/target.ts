@@ -3,6 +3,7 @@
 // called with the tensors' buffers as pointers. Kernels or layouts it cannot render keep their
 // JavaScript kernels. Builds run synchronously or in the background (`setNativeBuildMode`); while
 // a background build runs, the JavaScript kernels run.
+import { envVar } from "../../core/env.js";
 import type { TypedArray } from "../../core/dtype.js";
 import { log } from "../../compiler/logs.js";
 import type { KernelFn, KernelTarget, TargetModule } from "../codegen/index.js";
@@ -14,11 +15,7 @@ import { cppKernelName, cppMeta, cppVariantKey, renderCppKernel } from "./render
 
 export type NativeBuildMode = "sync" | "background";
 
-function envBuildMode(): NativeBuildMode {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return env?.KILN_NATIVE_BUILD === "background" ? "background" : "sync";
-}
-let buildMode: NativeBuildMode = envBuildMode();
+let buildMode: NativeBuildMode = envVar("KILN_NATIVE_BUILD") === "background" ? "background" : "sync";
 
 /**
  * How native libraries are built: "sync" (default; the first call of a new graph waits for the
@@ -69,7 +66,7 @@ function tryBuild(name: string, source: string): NativeLibrary | null {
  * every kernel of the test suite runs natively).
  */
 const minElements = (() => {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KILN_NATIVE_MIN_ELEMENTS;
+  const env = envVar("KILN_NATIVE_MIN_ELEMENTS");
   return env !== undefined && env !== "" && Number.isFinite(Number(env)) ? Number(env) : 4096;
 })();
 

@@ -21,7 +21,7 @@ export function setNumThreads(n: number): void {
 
 /** The threads native code uses. */
 export function getNumThreads(): number {
-  return setting > 0 ? setting : gemmThreads();
+  return gemmThreads();
 }
 
 /** C++ every generated module carries so the setting can reach OpenMP before the gemm loads. */
