@@ -8,8 +8,13 @@ import { getOp } from "../ops/registry.js";
 import type { Graph, Node } from "../compiler/graph.js";
 import type { CompiledGraph } from "./types.js";
 
-/** Runs one call node on concrete inputs, restoring runtime attributes (seeds) from their input. */
-export function runNode(node: Node, args: Tensor[]): Tensor[] {
+/**
+ * Runs one call node on concrete inputs, restoring runtime attributes (seeds) from their input.
+ * With `into`, the op's kernel writes into those buffers (contiguous, of the node's output shapes
+ * and dtypes; the caller owns them) instead of fresh ones, skipping dispatch: the graph's inputs
+ * were validated when it was traced.
+ */
+export function runNode(node: Node, args: Tensor[], into?: Tensor[]): Tensor[] {
   const def = getOp(node.target);
   let attrs: object = node.attrs;
   if (def.runtimeAttrs && def.runtimeAttrs.length) {
@@ -18,7 +23,17 @@ export function runNode(node: Node, args: Tensor[]): Tensor[] {
     def.runtimeAttrs.forEach((k, i) => (full[k] = rng[i]));
     attrs = full;
   }
-  return dispatch(node.target, args, attrs);
+  if (!into) return dispatch(node.target, args, attrs);
+  for (const t of args) if (t._lazy !== null) t._data();
+  if (!def.overwritesOutputs) for (const t of into) t._storage!.data.fill(0);
+  return def.kernel!(args, attrs, into) ?? into;
+}
+
+/** Whether runNode may run `node` into buffers its caller owns (a kernel writing fixed-shape outputs). */
+export function runsInto(node: Node): boolean {
+  if (node.op !== "call" || node.target === "getitem") return false;
+  const def = getOp(node.target);
+  return def.kernel !== undefined && def.kind !== "view" && !def.composite && !def.dataDependentShape;
 }
 
 export function eagerBackend(graph: Graph, _exampleInputs: Tensor[] = []): CompiledGraph {

@@ -136,6 +136,8 @@ export const scaledDotProductAttention = defineOp<SdpaAttrs>({
     const boolMask = mask !== null && mask.dtype === "bool";
     const out = outs[0]!._storage!.data;
     const P = outs[1]!._storage!.data;
+    out.fill(0); // accumulated below; fully masked rows stay zero
+    P.fill(0);
     const { isCausal, dropoutP, seed, offset } = attrs;
     const dscale = dropoutScale(dropoutP);
     const row = new Float64Array(S);
@@ -250,6 +252,7 @@ export const scaledDotProductAttentionBackward = defineOp<SdpaBackwardAttrs>({
     const qd = q._data(), kd = k._data(), vd = v._data(), gd = g._data(), Pd = Pt._data();
     const dq = outs[0]!._storage!.data, dk = outs[1]!._storage!.data, dv = outs[2]!._storage!.data;
     const dsOut = attrs.maskGrad ? outs[3]!._storage!.data : null;
+    for (const o of outs) o._storage!.data.fill(0); // accumulated below
     const { dropoutP, seed, offset } = attrs;
     const dscale = dropoutScale(dropoutP);
     const tmp = new Float64Array(S);

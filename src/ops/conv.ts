@@ -217,6 +217,7 @@ function contiguousData(t: Tensor): { data: TypedArray; offset: number } {
 
 export const conv2d = defineOp<Conv2dAttrs>({
   name: "conv2d",
+  overwritesOutputs: true,
   kind: "other",
   meta([x, w, b], attrs) {
     return [{ shape: conv2dShape(x!, w!, b, attrs), dtype: x!.dtype }];

@@ -20,12 +20,12 @@ function sizeMeta(shape: unknown, dtype: unknown): OutputMeta[] {
   return [{ shape: checkShape(shape), dtype: checkDType(dtype) }];
 }
 
-/** zeros: outputs are allocated zero-filled, so the kernel has nothing to do. */
+/** zeros. Fresh outputs are zero already, but a compiled graph may hand the kernel a reused buffer. */
 export const zeros = defineOp<SizeDTypeAttrs>({
   name: "zeros",
   kind: "creation",
   meta: (_i, { shape, dtype }) => sizeMeta(shape, dtype),
-  kernel() {},
+  kernel: (_i, _a, [out]) => void out!._storage!.data.fill(0),
   grad: "nondifferentiable",
 });
 
@@ -137,6 +137,7 @@ export const eye = defineOp<EyeAttrs>({
   },
   kernel(_i, { n, m }, [out]) {
     const o = out!._storage!.data;
+    o.fill(0);
     for (let i = 0; i < Math.min(n, m); i++) o[i * m + i] = 1;
   },
   grad: "nondifferentiable",

@@ -544,6 +544,7 @@ export const oneHot = defineOp<OneHotAttrs>({
       if (c < 0) throw new KilnRuntimeError("Class values must be non-negative.");
       if (c >= numClasses) throw new KilnRuntimeError("Class values must be smaller than num_classes.");
     }
+    od.fill(0);
     for (let i = 0; i < v.length; i++) od[i * numClasses + v[i]!] = 1;
   },
   grad: "nondifferentiable",
@@ -743,6 +744,7 @@ export const padBackward = defineOp<PadBackwardAttrs>({
   },
   kernel([g], { pad: p, mode, shape }, [out]) {
     const od = out!._storage!.data;
+    od.fill(0);
     const nd = shape.length;
     if (nd === 0 || numelOf(shape) === 0) return;
     const pairs = padPairs(nd, p);

@@ -180,6 +180,7 @@ export function matmulInto(a: Tensor, b: Tensor, out: Tensor): void {
 export const matmul = defineOp<NoAttrs>({
   name: "matmul",
   kind: "matmul",
+  overwritesOutputs: true,
   meta([a, b]) {
     const shape = matmulShape(a!.shape, b!.shape);
     checkMatmulDTypes(a!, b!);

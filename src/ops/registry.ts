@@ -59,8 +59,8 @@ export interface OpDef<A extends object = object> {
   meta(inputs: readonly Tensor[], attrs: A): OutputMeta[];
   /**
    * Eager CPU kernel on concrete inputs. Writes into `outs` (allocated from the meta, contiguous,
-   * possibly aliasing input 0 for in-place ops) or, for data-dependent shapes, returns new outputs.
-   * View ops and composites have none.
+   * zero-filled unless the op declares `overwritesOutputs`, possibly aliasing input 0 for in-place
+   * ops) or, for data-dependent shapes, returns new outputs. View ops and composites have none.
    */
   kernel?(inputs: readonly Tensor[], attrs: A, outs: Tensor[]): Tensor[] | void;
   /** A composite runs as other ops (autograd flows through them); it needs no kernel or grad. */
@@ -77,6 +77,11 @@ export interface OpDef<A extends object = object> {
   decompose?(inputs: readonly Tensor[], attrs: A): Tensor[];
   /** Output shape depends on input values (nonzero, masked select): a graph break when traced. */
   readonly dataDependentShape?: boolean;
+  /**
+   * The kernel is known to write every element of its outputs, so a compiled graph hands it reused
+   * buffers as they are; other kernels get them cleared to zero first (cheap next to a big op).
+   */
+  readonly overwritesOutputs?: boolean;
   /** Attributes that change every call (random seeds and offsets): graph inputs, not constants. */
   readonly runtimeAttrs?: readonly (keyof A & string)[];
 }

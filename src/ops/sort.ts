@@ -225,6 +225,7 @@ export const scatterAddAlongDim = defineOp<ScatterDimAttrs>({
     const sd = src!._data();
     const id = index!._data();
     const od = out!._storage!.data;
+    od.fill(0);
     const os = contiguousStrides(attrs.shape);
     const size = nd === 0 ? 1 : attrs.shape[dim]!;
     const step = nd === 0 ? 0 : os[dim]!;

@@ -32,7 +32,8 @@ function triangular(name: "tril" | "triu"): OpDef<DiagonalAttrs> {
       const C = shape[nd - 1]!;
       if (R === 0 || C === 0) return;
       const xd = x!._data();
-      const od = out!._storage!.data; // fresh, so already zero
+      const od = out!._storage!.data;
+      od.fill(0);
       const sc = x!._strides[nd - 1]!;
       const rows = rowStarts(shape, x!._strides, x!._offset);
       for (let r = 0; r < rows.length; r++) {

@@ -3,16 +3,17 @@
 // ops through their eager kernels); each kernel is rendered (render-js.ts) per loop variant and
 // compiled with `new Function`. Each call looks up the plan for its input layout (plan.ts: loop
 // sizes and strides, computed once per layout, so dynamic dims are runtime sizes), runs the steps,
-// and returns fresh contiguous outputs. Intermediate buffers that do not leave the graph belong to
-// the plan and are reused across calls.
+// and returns fresh contiguous outputs. Buffers of values that do not leave the graph (fused
+// intermediates, and results of extern ops run into buffers given to their kernels) belong to the
+// plan and are reused across calls.
 import { envVar } from "../../core/env.js";
-import { allocate, type TypedArray } from "../../core/dtype.js";
+import { allocate, type DType, type TypedArray } from "../../core/dtype.js";
 import { numelOf } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
 import { noGrad } from "../../dispatch/grad-mode.js";
 import { setTracer } from "../../dispatch/tracer.js";
 import type { Graph, Node } from "../../compiler/graph.js";
-import { eagerBackend, runNode } from "../eager.js";
+import { eagerBackend, runNode, runsInto } from "../eager.js";
 import type { CompiledGraph } from "../types.js";
 import { Layout } from "./layout.js";
 import { planKernel, scheduleFits, type KernelPlan } from "./plan.js";
@@ -38,6 +39,8 @@ export interface TargetModule {
   resolve(kernel: Kernel, plan: KernelPlan): KernelFn | null;
   /** Whether functions not available before may be available now (a background build finished). */
   changed(): boolean;
+  /** Called with each fresh output buffer before a kernel first writes it (the native target asks for huge pages). */
+  prepareOutput?(data: TypedArray): void;
 }
 
 interface CompiledKernel {
@@ -58,6 +61,8 @@ interface Plan {
   kernels: { plan: KernelPlan; fn: KernelFn }[];
   /** Buffers of materialised intermediates (not outputs), reused across calls. */
   temps: Map<Member, Tensor>;
+  /** Output buffers of extern ops whose values stay inside the graph, reused across calls. */
+  externTemps: Map<Node, Tensor[]>;
   tempStorages: Set<unknown>;
 }
 
@@ -77,10 +82,10 @@ function variantOf(ck: CompiledKernel, kp: KernelPlan): { fn: KernelFn; source: 
 /** Test mode (KILN_POISON_OUTPUTS=1): fresh buffers start as garbage, so an element a kernel fails to write shows. */
 const POISON = envVar("KILN_POISON_OUTPUTS") === "1";
 
-function freshBuffer(m: Member, shape: readonly number[]): Tensor {
-  const data = allocate(m.node.dtype, numelOf(shape));
-  if (POISON) data.fill(m.node.dtype === "bool" ? 7 : m.node.dtype === "int32" ? -123456789 : NaN);
-  return Tensor.fromData(data, shape.slice(), m.node.dtype);
+function freshBuffer(dtype: DType, shape: readonly number[]): Tensor {
+  const data = allocate(dtype, numelOf(shape));
+  if (POISON) data.fill(dtype === "bool" ? 7 : dtype === "int32" ? -123456789 : NaN);
+  return Tensor.fromData(data, shape.slice(), dtype);
 }
 
 /** Compiles a graph into fused JavaScript kernels (the "default" backend's JavaScript target). */
@@ -114,16 +119,29 @@ export function codegenWith(target: KernelTarget | null, graph: Graph, exampleIn
   const anyVarying = varying.some((v) => v);
   const fallback = eagerBackend(graph, exampleInputs);
 
+  const graphOutputs = new Set(schedule.outputs);
+  const internalExterns = schedule.steps.flatMap((step) => {
+    if (step.kind !== "extern" || !runsInto(step.node)) return [];
+    const n = step.node;
+    const values = n.outputs.length === 1 ? [n] : n.users.filter((u) => u.target === "getitem");
+    return values.some((v) => graphOutputs.has(v)) ? [] : [n];
+  });
+
   const makePlan = (inputs: Tensor[]): Plan => {
     const layout = inputs === exampleInputs ? exampleLayout : new Layout(g, inputsOf(inputs), dynamic);
-    if (dynamic && !scheduleFits(schedule, layout)) return { eager: true, layout, kernels: [], temps: new Map(), tempStorages: new Set() };
+    if (dynamic && !scheduleFits(schedule, layout)) return { eager: true, layout, kernels: [], temps: new Map(), externTemps: new Map(), tempStorages: new Set() };
     const kernels = compiled.map((ck) => {
       const plan = planKernel(ck.kernel, layout);
       return { plan, fn: module?.resolve(ck.kernel, plan) ?? variantOf(ck, plan).fn };
     });
     const temps = new Map<Member, Tensor>();
-    for (const ck of compiled) for (const m of ck.stored) if (!m.output) temps.set(m, freshBuffer(m, layout.shape(m.node)));
-    return { eager: false, layout, kernels, temps, tempStorages: new Set([...temps.values()].map((t) => t._storage)) };
+    for (const ck of compiled) for (const m of ck.stored) if (!m.output) temps.set(m, freshBuffer(m.node.dtype, layout.shape(m.node)));
+    // Extern values that are not graph outputs get buffers of the plan too: a fresh buffer per
+    // call costs page faults that can exceed the op itself (a 4 MB matmul result: about 3 ms).
+    const externTemps = new Map<Node, Tensor[]>();
+    for (const n of internalExterns) externTemps.set(n, layout.shapes[n.id]!.map((shape, i) => freshBuffer(n.outputs[i]!.dtype, shape)));
+    const storages = [...temps.values(), ...[...externTemps.values()].flat()].map((t) => t._storage);
+    return { eager: false, layout, kernels, temps, externTemps, tempStorages: new Set(storages) };
   };
 
   const plans = new Map<string, Plan>();
@@ -187,7 +205,11 @@ export function codegenWith(target: KernelTarget | null, graph: Graph, exampleIn
           O[i] = src._offset + kp.offsets[i]!;
         }
         for (const m of ck.stored) {
-          const t = m.output || reentrant ? freshBuffer(m, layout.shape(m.node)) : plan.temps.get(m)!;
+          let t = plan.temps.get(m);
+          if (m.output || reentrant || !t) {
+            t = freshBuffer(m.node.dtype, layout.shape(m.node));
+            module?.prepareOutput?.(t._storage!.data);
+          }
           D[m.store!.index] = t._storage!.data;
           O[m.store!.index] = 0;
           env[m.node.id] = t;
@@ -198,7 +220,7 @@ export function codegenWith(target: KernelTarget | null, graph: Graph, exampleIn
         env[n.id] = runNode(n, [env[n.args[0]!.id]!])[0];
       } else {
         const n = step.node;
-        const outs = runNode(n, n.args.map((a) => env[a.id]!));
+        const outs = runNode(n, n.args.map((a) => env[a.id]!), reentrant ? undefined : plan.externTemps.get(n));
         for (let i = 0; i < outs.length; i++) if (!outs[i]!.isContiguous()) outs[i] = outs[i]!.contiguous();
         env[n.id] = outs[0];
         for (const u of n.users) if (u.target === "getitem") env[u.id] = outs[u.attrs.index as number];
