@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 const hasGpp = spawnSync("g++", ["--version"]).status === 0;
 const runtime = join(dirname(fileURLToPath(import.meta.url)), "../../src/backends/native/runtime");
 // The flags of the native build (src/backends/native/build.ts), less -shared/-fPIC.
-const FLAGS = ["-O3", "-march=native", "-fopenmp", "-std=c++17", "-fno-math-errno", "-fno-trapping-math"];
+const FLAGS = ["-O3", "-march=native", "-fopenmp-simd", "-std=c++17", "-fno-math-errno", "-fno-trapping-math"];
 
 describe("kiln_math.hpp", () => {
   it.skipIf(!hasGpp)("every function is within its ulp tolerance, specials included (skipped without g++)", () => {

@@ -109,6 +109,25 @@ function expectClose(a: readonly number[], b: readonly number[]): void {
   a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThanOrEqual(1e-5 * Math.abs(b[i]!) + 1e-6));
 }
 
+describe.skipIf(!native)("native target: vectorised reductions", () => {
+  it("amax and amin keep Math.max/Math.min results: NaN wins, +0 above -0", () => {
+    const rows = [[1, NaN, 3], [-0, -0, -1], [-0, 0, -5], [0, -0, -5], [2, 5, NaN], [-Infinity, -Infinity, -Infinity], [0, -0, 7]];
+    const x = k.tensor(rows.flat()).reshape([rows.length, 3]);
+    const show = (t: Tensor) => Array.from(t.toArray() as Float32Array, (v) => (Object.is(v, -0) ? "-0" : String(v)));
+    for (const fn of [(t: Tensor) => t.amax(-1), (t: Tensor) => t.amin(-1), (t: Tensor) => t.neg().amin(-1)]) {
+      const expected = show(fn(x));
+      expect(show(compile(fn, { backend: "native" })(x) as Tensor)).toEqual(expected);
+    }
+    expect(show(x.amax(-1))).toEqual(["NaN", "-0", "0", "0", "NaN", "-Infinity", "7"]);
+    expect(show(x.amin(-1))).toEqual(["NaN", "-1", "-5", "-5", "NaN", "-Infinity", "-0"]);
+    // softmax reduces with amax first: NaN rows stay NaN, others match to float rounding.
+    const soft = (t: Tensor) => t.softmax(-1);
+    const e = soft(x).toArray() as Float32Array;
+    const c = (compile(soft, { backend: "native" })(x) as Tensor).toArray() as Float32Array;
+    e.forEach((v, i) => (Number.isNaN(v) ? expect(c[i]).toBeNaN() : expect(c[i]).toBeCloseTo(v, 6)));
+  });
+});
+
 describe.skipIf(!native)("native target: builds, cache and fallback", () => {
   it("compiles in the first process and loads from the disk cache in the second", () => {
     const dir = mkdtempSync(join(tmpdir(), "kiln-cache-"));

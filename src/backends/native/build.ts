@@ -28,9 +28,10 @@ export interface Toolchain {
 
 /**
  * Flags of every build. No -ffast-math: NaN and infinity must behave as in JavaScript; the two
- * flags below only let the compiler vectorise sqrt and reorder nothing observable.
+ * flags below only let the compiler vectorise sqrt and reorder nothing observable. OpenMP only
+ * for its simd pragmas (-fopenmp-simd links no libgomp): threads come from the runtime's pool.
  */
-const FLAGS = ["-O3", "-march=native", "-fopenmp", "-fPIC", "-shared", "-std=c++17", "-fno-math-errno", "-fno-trapping-math"];
+const FLAGS = ["-O3", "-march=native", "-fopenmp-simd", "-fPIC", "-shared", "-std=c++17", "-fno-math-errno", "-fno-trapping-math"];
 
 let toolchain: Toolchain | null | undefined;
 let whyUnavailable = "";
@@ -137,7 +138,7 @@ export function libraryPath(name: string, source: string): { path: string; built
 
 /** What generated sources include first: the runtime headers, precompiled once per cache. */
 export const PRELUDE_HEADER = "kiln_prelude.hpp";
-const PRELUDE_TEXT = `#pragma once\n#include <cstdint>\n#include <cmath>\n#include "kiln_js.hpp"\n`;
+const PRELUDE_TEXT = `#pragma once\n#include <cstdint>\n#include <cmath>\n#include "kiln_js.hpp"\n#include "kiln_parallel.hpp"\n`;
 
 let preludeDir: string | null = null;
 /**

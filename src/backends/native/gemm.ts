@@ -1,8 +1,7 @@
-// The native matrix multiply (runtime/gemm.cpp) seen from JavaScript: built once per process
-// (and cached on disk by build.ts), called through koffi with the typed arrays themselves as
-// pointers, so no data is copied. Also the thread count of native code: the gemm's own worker
-// threads and OpenMP's setting, which is per process and so applies to every native library
-// loaded here.
+// The native runtime (runtime/gemm.cpp) seen from JavaScript: built once per process (and cached
+// on disk by build.ts), called through koffi with the typed arrays themselves as pointers, so no
+// data is copied. It holds the matrix multiply and the process's one pool of worker threads,
+// which generated kernels share (threads.ts), so it also owns the thread count.
 import type { GemmProvider } from "../../ops/matmul-kernel.js";
 import { buildLibrary, libraryPath, nativeAvailable, runtimeSource, type NativeLibrary } from "./build.js";
 import { nodeHost } from "./host.js";
@@ -15,7 +14,14 @@ export interface NativeGemm extends Required<GemmProvider> {
   readonly library: NativeLibrary;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  /** The pool's parallel-for (an opaque pointer handed to generated libraries). */
+  readonly parallelEntry: unknown;
+  /** Asks for huge pages behind a fresh buffer about to be written (a hint; see gemm.cpp). */
+  adviseHugePages(buffer: ArrayBufferView): void;
 }
+
+/** Buffers below this size are not worth a system call (the advice needs a 2 MB-aligned interior). */
+const HUGE_PAGE_MIN_BYTES = 4 << 20;
 
 type Raw = (...args: unknown[]) => unknown;
 
@@ -26,6 +32,8 @@ function bind(lib: NativeLibrary): NativeGemm {
   const db = lib.func(`void kiln_dgemm_batched(${BATCHED_ARGS.replace(/\bT\*/g, "double*")})`);
   const setThreads = lib.func("void kiln_set_num_threads(int32_t n)");
   const getThreads = lib.func("int32_t kiln_get_num_threads()");
+  const parallelEntry = lib.func("void* kiln_parallel_for_entry()")();
+  const advise = lib.func("void kiln_advise_huge_pages(void* p, int64_t bytes)");
   const call = (f: Raw) =>
     (M: number, N: number, K: number, a: unknown, aOff: number, aRs: number, aCs: number, b: unknown, bOff: number, bRs: number, bCs: number, c: unknown, cOff: number, ldc: number, alpha: number, accumulate: boolean): boolean => {
       f(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate ? 1 : 0);
@@ -44,6 +52,10 @@ function bind(lib: NativeLibrary): NativeGemm {
     dgemmBatched: callBatched(db),
     setNumThreads: (n) => void setThreads(Math.max(0, Math.floor(n))),
     getNumThreads: () => getThreads() as number,
+    parallelEntry,
+    adviseHugePages: (buffer) => {
+      if (buffer.byteLength >= HUGE_PAGE_MIN_BYTES) advise(buffer, buffer.byteLength);
+    },
   };
 }
 
@@ -53,7 +65,7 @@ function gemmSource(): string {
 }
 
 let loaded: NativeGemm | null | undefined;
-/** Threads asked for before the library was loaded (0: OpenMP's default). */
+/** Threads asked for before the library was loaded (0: the default, OMP_NUM_THREADS or the cores). */
 let pendingThreads = 0;
 
 function adopt(g: NativeGemm): NativeGemm {

@@ -3,27 +3,34 @@
 // structure (codegen/phases.ts): per row, one pass over the reduced dims for each reduction, with
 // full-level values computed inline. Differences that matter for speed: float32 work stays in
 // float, inner loops are `#pragma omp simd` (with an OpenMP reduction clause for sums), rows (or,
-// without reductions, segments of the data) are shared among threads with OpenMP, and
-// transcendental functions are the vectorisable ones of runtime/kiln_math.hpp.
+// without reductions, segments of the data) are shared among threads by the runtime's pool
+// (runtime/kiln_parallel.hpp), and transcendental functions are the vectorisable ones of
+// runtime/kiln_math.hpp.
 //
 // Calling convention: `void name(void* D0, ..., void* Dn-1, const int32_t* M)`, one pointer per
 // access of the kernel and an int32 array M laid out as:
 //   [O0..On-1] [on, rn, ri] [oRank, oShape..] [rRank, rShape..] [os: n*oRank] [rs: n*rRank] [is: n]
 // where O are element offsets of the accesses for this call (written per call).
 import type { DType } from "../../core/dtype.js";
+import { envNumber } from "../../core/env.js";
 import { memberConstants, renameIds } from "../codegen/fragments.js";
 import { kernelPhases } from "../codegen/phases.js";
 import type { Variant } from "../codegen/render-js.js";
 import type { Access, Kernel, Member } from "../codegen/schedule.js";
-import { cppLiteral, exprToCpp, statementsToCpp, sumAccumulator, type CppContext } from "./js-to-cpp.js";
+import { cppLiteral, exprToCpp, extremumAccumulator, statementsToCpp, sumAccumulator, type CppContext } from "./js-to-cpp.js";
 
 /**
- * Below this many elements of work a kernel runs on one thread: an OpenMP region waits for every
- * thread, and when the other core is busy that wait costs milliseconds, more than the split saves.
+ * Below this many elements of work a kernel runs on one thread (waking a worker costs a few
+ * microseconds). The pool never waits for a worker that is late, so a busy core costs nothing.
+ * Test mode (KILN_NATIVE_PARALLEL_MIN=0): every kernel splits its work, in small pieces, so the
+ * suite's small tensors exercise the parallel paths too.
  */
-const PARALLEL_MIN = 1 << 18;
-/** Elements per parallel work unit of a kernel without reductions. */
-const SEGMENT = 1 << 13;
+const PARALLEL_MIN = envNumber("KILN_NATIVE_PARALLEL_MIN", 1 << 16);
+/** Elements per parallel work unit (a segment of a kernel without reductions, rows of one with). */
+const SEGMENT = PARALLEL_MIN === 0 ? 16 : 1 << 13;
+
+/** Stands in a kernel body for the buffer pointer declarations (see renderCppKernel). */
+const POINTERS = "\u0000pointers";
 
 const C_TYPE: Record<DType, string> = { float32: "float", float64: "double", int32: "int32_t", bool: "uint8_t" };
 
@@ -49,6 +56,10 @@ function convert(d: DType, e: string): string {
 function accessDType(a: Access): DType {
   if (a.store) return a.source.dtype;
   return (a.views.length ? a.views[a.views.length - 1]! : a.source).dtype;
+}
+
+function operandDType(o: Member["operands"][number]): DType {
+  return "member" in o ? o.member.node.dtype : accessDType(o.access);
 }
 
 export function cppVariantKey(v: Variant): string {
@@ -88,7 +99,7 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
   const operand = (o: Member["operands"][number]) => ("member" in o ? value(o.member) : `l${o.access.index}`);
   const compute = (m: Member): string => {
     const args = m.operands.map(operand);
-    const inDTypes = m.operands.map((o) => ("member" in o ? o.member.node.dtype : accessDType(o.access)));
+    const inDTypes = m.operands.map(operandDType);
     const js = renameIds(m.def.pointwise!(args, m.node.dtype, m.attrs, inDTypes), renames.get(m)!);
     return `const ${computeType(m.node.dtype)} ${value(m)} = ${convert(m.node.dtype, exprToCpp(js, ctxOf(m.node.dtype)))};`;
   };
@@ -108,12 +119,21 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
     accs.forEach((a) => used.add(a));
     const out: string[] = [`// phase ${p}${red ? `: ${red.def.name}` : ""}${stores.length ? `, writes ${stores.map(value).join(", ")}` : ""}`, "{"];
     let simd = "#pragma omp simd";
+    // A max/min fold: the vector max/min instructions ignore NaN and the sign of zero, so the
+    // loop also notes NaNs and zeros of the sign Math.max/Math.min prefer, applied after it.
+    // It runs in the operand's type (exact for a max), starting from the fold's identity.
+    const extremum = red ? extremumAccumulator(red.reducer!.reducer.step) : null;
+    const extremumAcc = extremum && red ? (renames.get(red)!.get(extremum.acc) ?? extremum.acc) : "";
+    const xType = red ? computeType(operandDType(red.operands[0]!)) : "double";
     if (red) {
       const r = red.reducer!.reducer;
       const map = renames.get(red)!;
-      out.push(`  const double count = (double)rn;`, ...statementsToCpp(renameIds(r.init, map), { float: false }, "  "));
+      out.push(`  const double count = (double)rn;`);
+      if (extremum) out.push(`  ${xType} ${extremumAcc} = ${extremum.op === "max" ? "-" : ""}INFINITY;`, `  int _nan = 0, _zero = 0;`);
+      else out.push(...statementsToCpp(renameIds(r.init, map), { float: false }, "  "));
       const sum = sumAccumulator(r.step);
       simd = sum ? `#pragma omp simd reduction(+:${map.get(sum) ?? sum})` : "";
+      if (extremum) simd = `#pragma omp simd reduction(${extremum.op}:${extremumAcc}) reduction(|:_nan) reduction(|:_zero)`;
     }
     const inner: string[] = [];
     for (const a of accs) if (!a.store && v.strides[a.index] !== "0") inner.push(load(a, innerIndex(a, `q${a.index}`)));
@@ -122,9 +142,16 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
     if (red) {
       const r = red.reducer!.reducer;
       const map = renames.get(red)!;
-      const stepVars = [`const double x = ${operand(red.operands[0]!)};`];
+      const stepVars = [`const ${extremum ? xType : "double"} x = ${operand(red.operands[0]!)};`];
       if (/\br\b/.test(r.step)) stepVars.push(`const double r = (double)(_done + _r);`);
-      inner.push("{", ...stepVars.map((s) => "  " + s), ...statementsToCpp(renameIds(r.step, map), { float: false }, "  "), "}");
+      const step = extremum
+        ? [
+            `${extremumAcc} = ${extremumAcc} ${extremum.op === "max" ? ">" : "<"} x ? ${extremumAcc} : x;`,
+            `_nan |= x != x;`,
+            `_zero |= kn::is_${extremum.op === "max" ? "pos" : "neg"}_zero(x);`,
+          ]
+        : statementsToCpp(renameIds(r.step, map), { float: false }, "");
+      inner.push("{", ...[...stepVars, ...step].map((s) => "  " + s), "}");
     }
     out.push(`  ${accs.map((a) => `int64_t q${a.index} = ${q(a)};`).join(" ")}`);
     if (odometer) out.push(`  int64_t ridx[32] = {0};`);
@@ -140,6 +167,9 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
       out.push(`      ridx[d] = 0;`, `    }`);
     }
     out.push("  }");
+    if (extremum) {
+      out.push(`  if (_nan) ${extremumAcc} = NAN;`, `  else if (_zero && ${extremumAcc} == 0) ${extremumAcc} = ${extremum.op === "max" ? "0.0" : "-0.0"};`);
+    }
     if (red) {
       const r = red.reducer!.reducer;
       out.push(`  ${value(red)} = ${convert(red.node.dtype, exprToCpp(renameIds(r.result, renames.get(red)!), { float: false }))};`);
@@ -148,6 +178,10 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
     return out;
   };
 
+  // Typed, non-aliasing views of the buffers are declared inside each parallel body (a pointer
+  // captured by reference would lose __restrict), where POINTERS stands until every access used
+  // is known.
+  const pointers: string[] = [];
   if (R === 0) {
     // No reductions: one pass over rn elements, split into segments of rows for the threads.
     const segment = pass(0, (a) => `base${a.index}`, "len", false);
@@ -155,8 +189,9 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
     body.push(
       `if (ri == 0 || rn == 0) return;`,
       `const int64_t nrows = rn / ri, nseg = (ri + ${SEGMENT} - 1) / ${SEGMENT};`,
-      `#pragma omp parallel for schedule(static) if(rn >= ${PARALLEL_MIN})`,
-      `for (int64_t u = 0; u < nrows * nseg; u++) {`,
+      `kn::parallel_for(nrows * nseg, 1, rn >= ${PARALLEL_MIN}, [&](int64_t _begin, int64_t _end) {`,
+      POINTERS,
+      `for (int64_t u = _begin; u < _end; u++) {`,
       `  const int64_t row = u / nseg, s0 = (u % nseg) * ${SEGMENT};`,
       `  const int64_t len = ri - s0 < ${SEGMENT} ? ri - s0 : ${SEGMENT};`,
       `  ${accs.map((a) => `int64_t base${a.index} = M[${a.index}] + s0 * (int64_t)is[${a.index}];`).join(" ")}`,
@@ -167,7 +202,7 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
       body.push(`  } }`);
     }
     // Each unit walks `len` elements once: the pass's own loop runs one round.
-    body.push(`  const int64_t rn = len;`, ...segment.map((l) => "  " + l), `}`);
+    body.push(`  const int64_t rn = len;`, ...segment.map((l) => "  " + l), `}`, `});`);
   } else {
     const rowBody: string[] = [];
     for (const a of kp.rowLoads) rowBody.push(load(a, `p${a.index}`));
@@ -182,7 +217,11 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
       rowBody.push(store(m, `p${m.store!.index}`));
     }
     const accs = [...used].sort((a, b) => a.index - b.index);
-    body.push(`#pragma omp parallel for schedule(static) if(on > 1 && on * rn >= ${PARALLEL_MIN})`, `for (int64_t _o = 0; _o < on; _o++) {`);
+    body.push(
+      `kn::parallel_for(on, (${SEGMENT} + rn - 1) / (rn > 0 ? rn : 1), on > 1 && on * rn >= ${PARALLEL_MIN}, [&](int64_t _begin, int64_t _end) {`,
+      POINTERS,
+      `for (int64_t _o = _begin; _o < _end; _o++) {`,
+    );
     body.push(`  ${accs.map((a) => `int64_t p${a.index} = M[${a.index}];`).join(" ")}`);
     if (v.outer === 1) for (const a of accs) body.push(`  p${a.index} += _o * (int64_t)os[${a.index}];`);
     if (v.outer === "m") {
@@ -190,7 +229,7 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
       for (const a of accs) body.push(`    p${a.index} += i * os[${a.index} * oRank + d];`);
       body.push(`  } }`);
     }
-    body.push(...rowBody.map((l) => "  " + l), "}");
+    body.push(...rowBody.map((l) => "  " + l), "}", "});");
   }
 
   const name = cppKernelName(k, v);
@@ -205,10 +244,11 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
     `(void)on; (void)rn; (void)ri; (void)os; (void)rs; (void)is; (void)oShape; (void)rShape;`,
   ];
   for (const a of [...used].sort((x, y) => x.index - y.index)) {
-    decl.push(`${C_TYPE[accessDType(a)]}* __restrict D${a.index} = (${C_TYPE[accessDType(a)]}*)P${a.index};`);
+    pointers.push(`${C_TYPE[accessDType(a)]}* __restrict D${a.index} = (${C_TYPE[accessDType(a)]}*)P${a.index};`);
     if (v.strides[a.index] === "n") decl.push(`const int64_t is${a.index} = is[${a.index}];`);
   }
-  L.push(...[...decl, ...pre, ...body].map((l) => "  " + l), "}");
+  const lines = body.flatMap((l) => (l === POINTERS ? pointers.map((p) => "  " + p) : [l]));
+  L.push(...[...decl, ...pre, ...lines].map((l) => "  " + l), "}");
   return { name, source: L.join("\n"), pointers: n };
 }
 

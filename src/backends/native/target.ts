@@ -3,14 +3,15 @@
 // called with the tensors' buffers as pointers. Kernels or layouts it cannot render keep their
 // JavaScript kernels. Builds run synchronously or in the background (`setNativeBuildMode`); while
 // a background build runs, the JavaScript kernels run.
-import { envVar } from "../../core/env.js";
+import { envNumber, envVar } from "../../core/env.js";
 import type { TypedArray } from "../../core/dtype.js";
 import { log } from "../../compiler/logs.js";
 import type { KernelFn, KernelTarget, TargetModule } from "../codegen/index.js";
 import type { KernelPlan } from "../codegen/plan.js";
 import type { Kernel } from "../codegen/schedule.js";
 import { buildLibrary, buildLibraryInBackground, nativeAvailable, PRELUDE_HEADER, unavailableReason, type NativeLibrary, type PendingBuild } from "./build.js";
-import { adoptThreadControl, THREADS_SOURCE } from "./threads.js";
+import { loadedNativeGemm, loadNativeGemm, nativeGemmBuilt, type NativeGemm } from "./gemm.js";
+import { bindToPool, PARALLEL_SOURCE } from "./threads.js";
 import { cppKernelName, cppMeta, cppVariantKey, renderCppKernel } from "./render-cpp.js";
 
 export type NativeBuildMode = "sync" | "background";
@@ -29,7 +30,28 @@ export function nativeBuildMode(): NativeBuildMode {
   return buildMode;
 }
 
-const HEADER = `#include "${PRELUDE_HEADER}"\n${THREADS_SOURCE}`;
+const HEADER = `#include "${PRELUDE_HEADER}"\n${PARALLEL_SOURCE}`;
+
+/**
+ * The runtime library (thread pool, huge-page advice) generated libraries lean on: loaded, or
+ * built in sync mode; in background mode only if it is in the disk cache already (until then
+ * kernels run on one thread).
+ */
+function runtime(): NativeGemm | null {
+  const loaded = loadedNativeGemm();
+  if (loaded) return loaded;
+  try {
+    return buildMode === "sync" || nativeGemmBuilt() ? loadNativeGemm() : null;
+  } catch (e) {
+    log("warnings", `native runtime unavailable, compiled kernels run on one thread: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+function adopt(lib: NativeLibrary): NativeLibrary {
+  bindToPool(lib, runtime());
+  return lib;
+}
 
 interface Rendered {
   kernel: Kernel;
@@ -51,9 +73,7 @@ function tryRender(kernel: Kernel, plan: KernelPlan): Rendered | string {
 /** A build whose failure (a compiler problem, never the user's) leaves the JavaScript kernels running. */
 function tryBuild(name: string, source: string): NativeLibrary | null {
   try {
-    const lib = buildLibrary(name, source);
-    adoptThreadControl(lib);
-    return lib;
+    return adopt(buildLibrary(name, source));
   } catch (e) {
     log("warnings", `native build failed, the JavaScript kernels run instead: ${(e as Error).message}`);
     return null;
@@ -65,10 +85,7 @@ function tryBuild(name: string, source: string): NativeLibrary | null {
  * more than a small JavaScript loop. KILN_NATIVE_MIN_ELEMENTS overrides it (the tests use 0 so
  * every kernel of the test suite runs natively).
  */
-const minElements = (() => {
-  const env = envVar("KILN_NATIVE_MIN_ELEMENTS");
-  return env !== undefined && env !== "" && Number.isFinite(Number(env)) ? Number(env) : 4096;
-})();
+const minElements = envNumber("KILN_NATIVE_MIN_ELEMENTS", 4096);
 
 const metaOf = new WeakMap<KernelPlan, Int32Array | null>();
 
@@ -120,7 +137,7 @@ class NativeModule implements TargetModule {
       this.pending = buildLibraryInBackground("graph", source);
       this.lib = this.pending.poll();
       if (this.lib) {
-        adoptThreadControl(this.lib);
+        adopt(this.lib);
         this.pending = null;
       }
     }
@@ -130,8 +147,7 @@ class NativeModule implements TargetModule {
     if (this.pending) {
       const lib = this.pending.poll();
       if (lib) {
-        adoptThreadControl(lib);
-        this.lib = lib;
+        this.lib = adopt(lib);
         this.pending = null;
         this.dirty = true;
       } else if (this.pending.failed) {
@@ -143,8 +159,7 @@ class NativeModule implements TargetModule {
       if (!e.pending) continue;
       const lib = e.pending.poll();
       if (lib) {
-        adoptThreadControl(lib);
-        e.lib = lib;
+        e.lib = adopt(lib);
         e.pending = null;
         this.dirty = true;
       } else if (e.pending.failed) e.pending = null;
@@ -152,6 +167,10 @@ class NativeModule implements TargetModule {
     const d = this.dirty;
     this.dirty = false;
     return d;
+  }
+
+  prepareOutput(data: TypedArray): void {
+    loadedNativeGemm()?.adviseHugePages(data);
   }
 
   resolve(kernel: Kernel, plan: KernelPlan): KernelFn | null {
@@ -169,7 +188,7 @@ class NativeModule implements TargetModule {
       else {
         const pending = buildLibraryInBackground("kernel", source);
         e = { lib: pending.poll(), pending: null, r: rr };
-        if (e.lib) adoptThreadControl(e.lib);
+        if (e.lib) adopt(e.lib);
         else e.pending = pending;
       }
       this.extra.set(key, e);

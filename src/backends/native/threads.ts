@@ -1,22 +1,18 @@
-// setNumThreads / getNumThreads (torch.set_num_threads): the threads of native code, both the
-// gemm's pool and the OpenMP loops of generated kernels (one libgomp per process, so setting it
-// through any loaded library reaches all of them). Setting it never starts a compile: it is
-// applied to libraries as they load.
+// setNumThreads / getNumThreads (torch.set_num_threads): the threads of native code. There is one
+// pool of threads per process, in the gemm runtime (runtime/gemm.cpp); matrix products use it, and
+// every library built from generated code is bound to it when it loads (kiln_bind_parallel), so
+// one setting reaches both. Setting it never starts a compile: it is applied when the runtime
+// loads.
 import { ArgumentError } from "../../core/errors.js";
 import type { NativeLibrary } from "./build.js";
-import { getNumThreads as gemmThreads, setNumThreads as setGemmThreads } from "./gemm.js";
-
-let setting = 0;
-let applyToOpenMP: ((n: number) => unknown) | null = null;
+import { getNumThreads as gemmThreads, setNumThreads as setGemmThreads, type NativeGemm } from "./gemm.js";
 
 /** Threads for native matmul, convolution and compiled kernels (default: the cores available). */
 export function setNumThreads(n: number): void {
   if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
     throw new ArgumentError(`setNumThreads(): number of threads must be a positive integer, but got ${String(n)}`);
   }
-  setting = n;
   setGemmThreads(n);
-  applyToOpenMP?.(n);
 }
 
 /** The threads native code uses. */
@@ -24,11 +20,13 @@ export function getNumThreads(): number {
   return gemmThreads();
 }
 
-/** C++ every generated module carries so the setting can reach OpenMP before the gemm loads. */
-export const THREADS_SOURCE = `#include <omp.h>\nextern "C" void kiln_apply_threads(int32_t n) { omp_set_num_threads(n); }\n`;
+/** C++ every generated library carries: how it receives the pool's entry point. */
+export const PARALLEL_SOURCE = `extern "C" void kiln_bind_parallel(void* entry) { kn::parallel_entry() = reinterpret_cast<kn::ParallelFor>(entry); }\n`;
 
-/** Called for each library built from generated code when it loads. */
-export function adoptThreadControl(lib: NativeLibrary): void {
-  if (!applyToOpenMP) applyToOpenMP = lib.func("void kiln_apply_threads(int32_t n)");
-  if (setting > 0) applyToOpenMP(setting);
+/**
+ * Binds a library built from generated code to the runtime's pool. Without the runtime (not
+ * built yet, in background builds) its loops run on the calling thread.
+ */
+export function bindToPool(lib: NativeLibrary, runtime: NativeGemm | null): void {
+  if (runtime) lib.func("void kiln_bind_parallel(void* entry)")(runtime.parallelEntry);
 }

@@ -38,6 +38,12 @@ static inline double imul(double a, double b) { return (double)(int32_t)(to_u32(
 static inline double jmod(double a, double b) { return std::fmod(a, b); }
 static inline float jmod(float a, float b) { return std::fmod(a, b); }
 
+/** Zeros of one sign, tested on the bits (vectorises as integer compares). */
+static inline bool is_pos_zero(float x) { return detail::bits(x) == 0u; }
+static inline bool is_pos_zero(double x) { return detail::bits(x) == 0u; }
+static inline bool is_neg_zero(float x) { return detail::bits(x) == 0x80000000u; }
+static inline bool is_neg_zero(double x) { return detail::bits(x) == 0x8000000000000000u; }
+
 /** Math.max / Math.min: NaN if either is NaN; +0 is larger than -0. */
 template <class T> static inline T jmax(T a, T b) {
   if (a != a || b != b) return a + b;

@@ -141,6 +141,19 @@ template <class T> KN_INLINE T exp_s(T x, T s) {
   return (p * pow2i(n1)) * pow2i(n - n1 + s);
 }
 
+// e^x in float, the hot one (softmax): the reduced argument's rounding error is left out and
+// 1 + (r + r^2 Q(r)) is rounded once, within 1 ulp in all, at about half exp_s's instructions.
+// Out-of-range inputs are replaced at the end rather than clamped first: a clamp up front lets
+// the compiler fold the arithmetic for the clamped lanes into a dozen vector blends.
+KN_INLINE float exp_f(float x) {
+  const float n = round_int(x * LOG2E_F);
+  const float r = fmadd(n, -LN2_LO_F, fmadd(n, -LN2_HI_F, x));
+  const float p = 1.0f + fmadd(r * r, expq(r), r);
+  const float n1 = round_int(n * 0.5f);
+  const float y = (p * pow2i(n1)) * pow2i(n - n1);  // garbage (but no NaN from finite x) outside the range
+  return x > 90.0f ? Lim<float>::inf : x < -104.0f ? 0.0f : y;
+}
+
 // e^x - 1 for x in [-45, 710] (a float's range needs only [-18, 89]), without special cases.
 template <class T> KN_INLINE T expm1_core(T x) {
   T n, rl;
@@ -538,7 +551,7 @@ KN_INLINE double pow_d(double x, double y) {
 
 // ---- public overloads ---------------------------------------------------------------------------
 
-KN_INLINE float exp(float x) { return detail::exp_s(x, 0.0f); }
+KN_INLINE float exp(float x) { return detail::exp_f(x); }
 KN_INLINE double exp(double x) { return detail::exp_s(x, 0.0); }
 
 KN_INLINE float expm1(float x) { return detail::expm1_t(x); }
