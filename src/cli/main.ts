@@ -62,9 +62,9 @@ program
 program
   .command("bench")
   .description("run the benchmarks and print the table")
-  .argument("[filter]", "keep benchmarks whose name contains this text")
-  .action(async (filter: string | undefined) => {
-    await runBench(filter);
+  .argument("[filters...]", 'keep benchmarks whose name contains any of these texts ("!text" drops those containing text)')
+  .action(async (filters: string[]) => {
+    await runBench(filters);
   });
 
 program

@@ -173,6 +173,13 @@ describe("kiln bench and help", () => {
     expect(r.stdout).toMatch(/\| benchmark\s+\| size/);
   });
 
+  it("keeps benchmarks matching any filter and drops those matching a !filter", () => {
+    const r = kiln(["bench", "add ", "!broadcast"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("| add same shape");
+    expect(r.stdout).not.toContain("add broadcast");
+  });
+
   it("lists its commands", () => {
     const r = kiln(["--help"]);
     expect(r.status).toBe(0);
