@@ -190,10 +190,12 @@ describe.skipIf(!native)("native target: background builds and threads", () => {
     try {
       const r = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "fixtures/native-background.ts")], { encoding: "utf8", env: childEnv({ KILN_CACHE_DIR: dir }) });
       expect(r.status, r.stderr).toBe(0);
-      const report = JSON.parse(r.stdout.trim().split("\n").pop()!) as { callsBeforeNative: number; compiled: number; maxDiff: number };
-      expect(report.compiled).toBe(1);
+      const report = JSON.parse(r.stdout.trim().split("\n").pop()!) as { callsBeforeNative: number; compiled: number; maxDiff: number; poolJobs: number };
+      expect(report.compiled).toBeGreaterThanOrEqual(1);
       expect(report.callsBeforeNative).toBeGreaterThan(0);
       expect(report.maxDiff).toBeLessThan(1e-4);
+      // Built after the graph's library, the runtime still reaches it: its kernels use the pool.
+      expect(report.poolJobs).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -2,6 +2,7 @@
 // source into a shared library in an on-disk cache keyed by the code, the flags and the compiler's
 // version (so a second process loads instead of compiling), and loads it with koffi, whose calls
 // pass TypedArrays to pointer parameters without copying.
+import { envVar } from "../../core/env.js";
 import { KilnRuntimeError } from "../../core/errors.js";
 import { nodeHost, type NodeHost } from "./host.js";
 
@@ -32,6 +33,22 @@ export interface Toolchain {
  * for its simd pragmas (-fopenmp-simd links no libgomp): threads come from the runtime's pool.
  */
 const FLAGS = ["-O3", "-march=native", "-fopenmp-simd", "-fPIC", "-shared", "-std=c++17", "-fno-math-errno", "-fno-trapping-math"];
+
+export type NativeBuildMode = "sync" | "background";
+
+let buildMode: NativeBuildMode = envVar("KILN_NATIVE_BUILD") === "background" ? "background" : "sync";
+
+/**
+ * How native libraries are built: "sync" (default; the first call of a new graph waits for the
+ * C++ compiler, as torch.compile waits for its code generator) or "background" (the first calls
+ * run the JavaScript kernels while the compiler runs in another process).
+ */
+export function setNativeBuildMode(mode: NativeBuildMode): void {
+  buildMode = mode;
+}
+export function nativeBuildMode(): NativeBuildMode {
+  return buildMode;
+}
 
 let toolchain: Toolchain | null | undefined;
 let whyUnavailable = "";

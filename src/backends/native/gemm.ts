@@ -3,7 +3,8 @@
 // data is copied. It holds the matrix multiply and the process's one pool of worker threads,
 // which generated kernels share (threads.ts), so it also owns the thread count.
 import type { GemmProvider } from "../../ops/matmul-kernel.js";
-import { buildLibrary, libraryPath, nativeAvailable, runtimeSource, type NativeLibrary } from "./build.js";
+import { log } from "../../compiler/logs.js";
+import { buildLibrary, buildLibraryInBackground, libraryPath, nativeAvailable, nativeBuildMode, runtimeSource, type NativeLibrary, type PendingBuild } from "./build.js";
 import { nodeHost } from "./host.js";
 
 const BATCHED_ARGS = "int64_t batch, int64_t M, int64_t N, int64_t K, const T* a, const double* aOffs, int64_t aRs, int64_t aCs, const T* b, const double* bOffs, int64_t bRs, int64_t bCs, T* c, const double* cOffs, int64_t ldc, double alpha, int32_t accumulate";
@@ -18,6 +19,8 @@ export interface NativeGemm extends Required<GemmProvider> {
   readonly parallelEntry: unknown;
   /** Asks for huge pages behind a fresh buffer about to be written (a hint; see gemm.cpp). */
   adviseHugePages(buffer: ArrayBufferView): void;
+  /** Parallel jobs the thread pool has run in this process (for tests). */
+  poolJobs(): number;
 }
 
 /** Buffers below this size are not worth a system call (the advice needs a 2 MB-aligned interior). */
@@ -34,6 +37,7 @@ function bind(lib: NativeLibrary): NativeGemm {
   const getThreads = lib.func("int32_t kiln_get_num_threads()");
   const parallelEntry = lib.func("void* kiln_parallel_for_entry()")();
   const advise = lib.func("void kiln_advise_huge_pages(void* p, int64_t bytes)");
+  const poolJobs = lib.func("double kiln_pool_jobs()");
   const call = (f: Raw) =>
     (M: number, N: number, K: number, a: unknown, aOff: number, aRs: number, aCs: number, b: unknown, bOff: number, bRs: number, bCs: number, c: unknown, cOff: number, ldc: number, alpha: number, accumulate: boolean): boolean => {
       f(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate ? 1 : 0);
@@ -56,6 +60,7 @@ function bind(lib: NativeLibrary): NativeGemm {
     adviseHugePages: (buffer) => {
       if (buffer.byteLength >= HUGE_PAGE_MIN_BYTES) advise(buffer, buffer.byteLength);
     },
+    poolJobs: () => poolJobs() as number,
   };
 }
 
@@ -89,18 +94,56 @@ export function loadedNativeGemm(): NativeGemm | null {
 }
 
 /** Whether the runtime library is in the disk cache, so loading it needs no compile. */
-export function nativeGemmBuilt(): boolean {
+function nativeGemmBuilt(): boolean {
   return nativeAvailable() && libraryPath("gemm", gemmSource()).built;
 }
 
 /** Takes a library built elsewhere (a background build) as this process's native gemm. */
-export function adoptNativeGemm(lib: NativeLibrary): NativeGemm {
+function adoptNativeGemm(lib: NativeLibrary): NativeGemm {
   return loaded ?? adopt(bind(lib));
 }
 
-/** The name and source the runtime is built from, for callers that build it in the background. */
-export function nativeGemmSource(): { name: string; source: string } {
-  return { name: "gemm", source: gemmSource() };
+let pending: PendingBuild | null = null;
+let failed = false;
+
+function giveUp(message: string): null {
+  failed = true;
+  log("warnings", `${message}; matmul and conv keep the JavaScript kernels and compiled kernels run on one thread`);
+  return null;
+}
+
+/**
+ * The runtime once it is usable, for its users (eager matmul/conv, compiled kernels' thread
+ * pool): loaded from the disk cache, or built, synchronously or (build mode "background") in
+ * another process while this returns null. Where native code is unavailable, or the build
+ * failed (logged once), null.
+ */
+export function nativeRuntime(): NativeGemm | null {
+  if (loaded !== undefined || failed) return loaded ?? null;
+  if (pending) {
+    const lib = pending.poll();
+    if (lib) {
+      pending = null;
+      return adoptNativeGemm(lib);
+    }
+    if (pending.failed) {
+      const error = pending.failed;
+      pending = null;
+      return giveUp(`native runtime build failed: ${error.message}`);
+    }
+    return null;
+  }
+  if (!nativeAvailable()) {
+    failed = true; // the native target logs why, once, when it is first asked for
+    return null;
+  }
+  try {
+    if (nativeBuildMode() === "sync" || nativeGemmBuilt()) return loadNativeGemm();
+    pending = buildLibraryInBackground("gemm", gemmSource());
+    return nativeRuntime();
+  } catch (e) {
+    return giveUp(`native runtime unavailable: ${(e as Error).message}`);
+  }
 }
 
 /**

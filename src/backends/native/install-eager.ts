@@ -3,53 +3,15 @@
 // compiled or loaded until the first product large enough to use it. Then the library is loaded
 // from the disk cache, or built: synchronously, or in the background under
 // `setNativeBuildMode("background")` (the JavaScript kernel runs until the build is done).
-import { log } from "../../compiler/logs.js";
 import { gemmProvider, setGemmProvider, type GemmProvider } from "../../ops/matmul-kernel.js";
-import { buildLibraryInBackground, nativeAvailable, type PendingBuild } from "./build.js";
-import { adoptNativeGemm, loadedNativeGemm, loadNativeGemm, nativeGemmBuilt, nativeGemmSource, type NativeGemm } from "./gemm.js";
+import { nativeRuntime, type NativeGemm } from "./gemm.js";
 import { nodeHost } from "./host.js";
-import { nativeBuildMode } from "./target.js";
 
 let ready: NativeGemm | null = null;
-let off = false;
-let pending: PendingBuild | null = null;
 
-function disable(message: string): null {
-  off = true;
-  log("warnings", `${message}; eager matmul and conv keep the JavaScript kernels`);
-  return null;
-}
-
-/** The native gemm once it is usable, starting its load or build on the first call. */
+/** The native gemm once it is usable (nativeRuntime starts its load or build on the first call). */
 function resolve(): NativeGemm | null {
-  if (ready || off) return ready;
-  if (pending) {
-    const lib = pending.poll();
-    if (lib) {
-      pending = null;
-      return (ready = adoptNativeGemm(lib));
-    }
-    if (pending.failed) {
-      const failed = pending.failed;
-      pending = null;
-      return disable(`native gemm build failed: ${failed.message}`);
-    }
-    return null;
-  }
-  if (!nativeAvailable()) {
-    off = true; // the native target logs why, once, when it is first asked for
-    return null;
-  }
-  ready = loadedNativeGemm();
-  if (ready) return ready;
-  try {
-    if (nativeBuildMode() === "sync" || nativeGemmBuilt()) return (ready = loadNativeGemm());
-    const { name, source } = nativeGemmSource();
-    pending = buildLibraryInBackground(name, source);
-    return resolve();
-  } catch (e) {
-    return disable(`native gemm unavailable: ${(e as Error).message}`);
-  }
+  return (ready = nativeRuntime());
 }
 
 const lazyProvider: GemmProvider = {

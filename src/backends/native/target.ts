@@ -3,54 +3,39 @@
 // called with the tensors' buffers as pointers. Kernels or layouts it cannot render keep their
 // JavaScript kernels. Builds run synchronously or in the background (`setNativeBuildMode`); while
 // a background build runs, the JavaScript kernels run.
-import { envNumber, envVar } from "../../core/env.js";
+import { envNumber } from "../../core/env.js";
 import type { TypedArray } from "../../core/dtype.js";
 import { log } from "../../compiler/logs.js";
 import type { KernelFn, KernelTarget, TargetModule } from "../codegen/index.js";
 import type { KernelPlan } from "../codegen/plan.js";
 import type { Kernel } from "../codegen/schedule.js";
-import { buildLibrary, buildLibraryInBackground, nativeAvailable, PRELUDE_HEADER, unavailableReason, type NativeLibrary, type PendingBuild } from "./build.js";
-import { loadedNativeGemm, loadNativeGemm, nativeGemmBuilt, type NativeGemm } from "./gemm.js";
+import { buildLibrary, buildLibraryInBackground, nativeAvailable, nativeBuildMode, PRELUDE_HEADER, unavailableReason, type NativeLibrary, type PendingBuild } from "./build.js";
+import { loadedNativeGemm, nativeRuntime } from "./gemm.js";
 import { bindToPool, PARALLEL_SOURCE } from "./threads.js";
 import { cppKernelName, cppMeta, cppVariantKey, renderCppKernel } from "./render-cpp.js";
 
-export type NativeBuildMode = "sync" | "background";
-
-let buildMode: NativeBuildMode = envVar("KILN_NATIVE_BUILD") === "background" ? "background" : "sync";
-
-/**
- * How native libraries are built: "sync" (default; the first call of a new graph waits for the
- * C++ compiler, as torch.compile waits for its code generator) or "background" (the first calls
- * run the JavaScript kernels while the compiler runs in another process).
- */
-export function setNativeBuildMode(mode: NativeBuildMode): void {
-  buildMode = mode;
-}
-export function nativeBuildMode(): NativeBuildMode {
-  return buildMode;
-}
+export { nativeBuildMode, setNativeBuildMode, type NativeBuildMode } from "./build.js";
 
 const HEADER = `#include "${PRELUDE_HEADER}"\n${PARALLEL_SOURCE}`;
 
-/**
- * The runtime library (thread pool, huge-page advice) generated libraries lean on: loaded, or
- * built in sync mode; in background mode only if it is in the disk cache already (until then
- * kernels run on one thread).
- */
-function runtime(): NativeGemm | null {
-  const loaded = loadedNativeGemm();
-  if (loaded) return loaded;
-  try {
-    return buildMode === "sync" || nativeGemmBuilt() ? loadNativeGemm() : null;
-  } catch (e) {
-    log("warnings", `native runtime unavailable, compiled kernels run on one thread: ${(e as Error).message}`);
-    return null;
-  }
-}
-
+/** Binds a generated library to the runtime's thread pool if the runtime is usable yet. */
 function adopt(lib: NativeLibrary): NativeLibrary {
-  bindToPool(lib, runtime());
+  const runtime = nativeRuntime();
+  if (runtime) bindToPool(lib, runtime);
+  else unbound.add(lib);
   return lib;
+}
+/**
+ * Libraries loaded before the runtime (its background build still running): their loops run on
+ * the calling thread until `changed()` finds the runtime and binds them.
+ */
+const unbound = new Set<NativeLibrary>();
+function bindWaiting(): void {
+  if (unbound.size === 0) return;
+  const runtime = nativeRuntime();
+  if (!runtime) return;
+  for (const lib of unbound) bindToPool(lib, runtime);
+  unbound.clear();
 }
 
 interface Rendered {
@@ -132,7 +117,8 @@ class NativeModule implements TargetModule {
     const source = HEADER + rendered.map((r) => r.source).join("\n\n") + "\n";
     this.code = `// native module (C++)\n${skipped.join("\n")}${skipped.length ? "\n" : ""}${source}`;
     if (rendered.length === 0) return;
-    if (buildMode === "sync") this.lib = tryBuild("graph", source);
+    nativeRuntime(); // in background mode, starts the runtime's build beside this one
+    if (nativeBuildMode() === "sync") this.lib = tryBuild("graph", source);
     else {
       this.pending = buildLibraryInBackground("graph", source);
       this.lib = this.pending.poll();
@@ -144,6 +130,7 @@ class NativeModule implements TargetModule {
   }
 
   changed(): boolean {
+    bindWaiting();
     if (this.pending) {
       const lib = this.pending.poll();
       if (lib) {
@@ -184,7 +171,7 @@ class NativeModule implements TargetModule {
       const rr = tryRender(kernel, plan);
       if (typeof rr === "string") return null;
       const source = HEADER + rr.source + "\n";
-      if (buildMode === "sync") e = { lib: tryBuild("kernel", source), pending: null, r: rr };
+      if (nativeBuildMode() === "sync") e = { lib: tryBuild("kernel", source), pending: null, r: rr };
       else {
         const pending = buildLibraryInBackground("kernel", source);
         e = { lib: pending.poll(), pending: null, r: rr };

@@ -23,10 +23,7 @@ export function getNumThreads(): number {
 /** C++ every generated library carries: how it receives the pool's entry point. */
 export const PARALLEL_SOURCE = `extern "C" void kiln_bind_parallel(void* entry) { kn::parallel_entry() = reinterpret_cast<kn::ParallelFor>(entry); }\n`;
 
-/**
- * Binds a library built from generated code to the runtime's pool. Without the runtime (not
- * built yet, in background builds) its loops run on the calling thread.
- */
-export function bindToPool(lib: NativeLibrary, runtime: NativeGemm | null): void {
-  if (runtime) lib.func("void kiln_bind_parallel(void* entry)")(runtime.parallelEntry);
+/** Binds a library built from generated code to the runtime's pool (until then its loops run on the calling thread). */
+export function bindToPool(lib: NativeLibrary, runtime: NativeGemm): void {
+  lib.func("void kiln_bind_parallel(void* entry)")(runtime.parallelEntry);
 }

@@ -141,7 +141,7 @@ class Pool {
   void work(uint64_t seen) {
     for (;;) {
       // Spin briefly first: products often come back to back (the layers of a model).
-      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(250);
       while (generation.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < until) cpuRelax();
       Job* job = nullptr;
       int slot = 0;
@@ -168,8 +168,11 @@ class Pool {
   std::condition_variable cv;
   int started = 0;  // worker threads started
   Job* current = nullptr;
-  std::atomic<uint64_t> generation{0};
   std::atomic<int> active{0};
+
+ public:
+  /** Jobs handed to the workers so far (tests check that generated kernels reach the pool). */
+  std::atomic<uint64_t> generation{0};
 };
 
 Pool& pool() {
@@ -881,6 +884,9 @@ void kiln_parallel_for(int64_t n, int64_t grain, void (*fn)(void*, int64_t, int6
   Range r{n, chunks, fn, ctx};
   pool().run(threads, chunks, &Range::run, &r);
 }
+
+/** Parallel jobs the pool has run (a test hook). */
+double kiln_pool_jobs() { return double(pool().generation.load(std::memory_order_relaxed)); }
 
 /** The address of kiln_parallel_for, which generated libraries are given when they load. */
 void* kiln_parallel_for_entry() { return reinterpret_cast<void*>(&kiln_parallel_for); }
