@@ -207,11 +207,25 @@ export const matmul = defineOp<NoAttrs>({
       ga = sumToShape(gFull.matmul(b2.transpose(-1, -2)), a2.shape).reshape(sa.slice());
     }
     if (ctx.needsInputGrad(1)) {
-      gb = sumToShape(a2.transpose(-1, -2).matmul(gFull), b2.shape).reshape(sb.slice());
+      gb = (b2.ndim === 2 ? sharedMatrixGrad(a2, gFull, b2) : sumToShape(a2.transpose(-1, -2).matmul(gFull), b2.shape)).reshape(sb.slice());
     }
     return [ga, gb];
   },
 });
+
+/**
+ * The gradient of a 2-d B shared by every batch of A (a linear layer): one product over all rows
+ * of A, not a product per batch summed afterwards. When B is a transposed view of a contiguous
+ * matrix (x·Wᵀ), the product is computed as (gᵀ·A)ᵀ, so the gradient is a transposed view of a
+ * contiguous result (W's layout) and copying it into W.grad is a straight copy, not a transpose.
+ */
+function sharedMatrixGrad(a2: Tensor, gFull: Tensor, b2: Tensor): Tensor {
+  const R = numelOf(a2.shape.slice(0, -1));
+  const rows = a2.ndim === 2 ? a2 : a2.reshape([R, a2.shape[a2.ndim - 1]!]);
+  const g2 = gFull.ndim === 2 ? gFull : gFull.reshape([R, gFull.shape[gFull.ndim - 1]!]);
+  const transposed = b2._strides[0] === 1 && b2._strides[1] === b2.shape[0] && b2.shape[0]! > 1 && b2.shape[1]! > 1;
+  return transposed ? g2.transpose(0, 1).matmul(rows).transpose(0, 1) : rows.transpose(0, 1).matmul(g2);
+}
 
 function requireDim(t: Tensor, nd: number, message: string): void {
   if (t.ndim !== nd) throw new ShapeError(message);

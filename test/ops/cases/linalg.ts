@@ -173,6 +173,9 @@ export const linalgCases: OpCase[] = [
 
 export const linalgGradCases: GradCase[] = [
   { name: "matmul 2-D", fn: (a, b) => a.matmul(b), inputs: () => [det([3, 4], 1, "float64", true), det([4, 2], 2, "float64", true)] },
+  // A linear layer: a shared 2-d B, plain and as a transposed view of a weight (x·Wᵀ).
+  { name: "matmul 3-D · shared 2-D", fn: (a, b) => a.matmul(b), inputs: () => [det([2, 3, 4], 1, "float64", true), det([4, 5], 2, "float64", true)] },
+  { name: "matmul 3-D · transposed weight (x·Wᵀ)", fn: (a, w) => a.matmul(w.transpose(0, 1)), inputs: () => [det([2, 3, 4], 1, "float64", true), det([5, 4], 2, "float64", true)] },
   { name: "matmul 1-D · 1-D", fn: (a, b) => a.matmul(b), inputs: () => [det([4], 1, "float64", true), det([4], 2, "float64", true)] },
   { name: "matmul 2-D · 1-D", fn: (a, b) => a.matmul(b), inputs: () => [det([3, 4], 1, "float64", true), det([4], 2, "float64", true)] },
   { name: "matmul 1-D · 3-D", fn: (a, b) => a.matmul(b), inputs: () => [det([4], 1, "float64", true), det([2, 4, 3], 2, "float64", true)] },
