@@ -2,6 +2,8 @@
 // far, continue with real values, start a new graph", and at the end runs the last graph and
 // hands back real tensors. Graph positions (0, 1, 2, ... in the order graphs end) key the cache.
 import { KilnError } from "../core/errors.js";
+import { accessHooks } from "../core/hooks.js";
+import { shapesEqual } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
 import { runEager, writeInto } from "../dispatch/dispatch.js";
 import { noGrad } from "../dispatch/grad-mode.js";
@@ -433,8 +435,19 @@ function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unk
     const inputStorages = groups.length > 8 ? new Set(trace.inputs.map((t) => t._storage)) : null;
     const aliasesInput = (r: Tensor): boolean =>
       inputStorages !== null ? inputStorages.has(r._storage) : trace.inputs.some((t) => t._storage === r._storage);
-    if (snapshot) pendingInputs = trace.inputs.map((t, i) => (writtenAt![i] ? snapshotOf(t) : t));
-    groups.forEach((g, i) => realizeGroup(g, results[i]!, aliasesInput));
+    // A written input whose new contents came back in a buffer of their own takes that buffer
+    // (its Storage object, shared with its views, gets the new array), and its old array is its
+    // snapshot: no write-back copy and no snapshot copy (a training step's parameters and
+    // optimizer state, several MB each).
+    // Results that are an input's old contents (a backend may return the input itself) are
+    // copied before any input is written back, so they keep the old contents.
+    if (written.length) {
+      const writtenStorages = new Set(written.map((g) => g.root._storage));
+      results = results.map((r) => (writtenStorages.has(r._storage) ? r.clone() : r));
+    }
+    const adopts = adoptableResults(groups, results, aliasesInput);
+    if (snapshot) pendingInputs = trace.inputs.map((t, i) => (!writtenAt![i] ? t : adopts.has(t) ? contentsOf(t) : snapshotOf(t)));
+    groups.forEach((g, i) => realizeGroup(g, results[i]!, aliasesInput, adopts.has(g.root)));
     // Views of inputs that were never written are views of the real input.
     for (const g of trace.concreteGroups) if (!g.needed) realizeMembers(g);
   });
@@ -442,6 +455,33 @@ function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unk
     // Values not among the outputs stay lazy and are computed when first read (no pass over them now).
     trace.pending = new PendingGroup(trace.graph, pendingInputs, trace.storages, frame.state.name);
   }
+}
+
+/**
+ * Written inputs (group roots) that may take their result's buffer instead of a copy: the input
+ * spans its whole storage contiguously, and the result is a contiguous buffer of the same dtype
+ * and size that no input and no other result uses.
+ */
+function adoptableResults(groups: readonly LazyStorage[], results: readonly Tensor[], aliasesInput: (r: Tensor) => boolean): Set<Tensor> {
+  const adopts = new Set<Tensor>();
+  if (!groups.some((g) => g.concreteRoot)) return adopts;
+  const uses = new Map<unknown, number>();
+  for (const r of results) uses.set(r._storage, (uses.get(r._storage) ?? 0) + 1);
+  groups.forEach((g, i) => {
+    if (!g.concreteRoot) return;
+    const root = g.root;
+    const r = results[i]!;
+    const whole = (t: Tensor) => t._offset === 0 && t._storage !== null && t._storage.data.length === t.numel() && t.isContiguous();
+    if (r.dtype !== root.dtype || !shapesEqual(r.shape, root.shape) || !whole(r) || !whole(root)) return;
+    if (r._storage === root._storage || uses.get(r._storage) !== 1 || aliasesInput(r) || r._lazy !== null) return;
+    adopts.add(root);
+  });
+  return adopts;
+}
+
+/** An input's current contents without a copy (its array, which an adopting write-back replaces). */
+function contentsOf(t: Tensor): Tensor {
+  return Tensor.fromData(t._storage!.data, t.shape.slice(), t.dtype);
 }
 
 /** A copy of an input's current contents (a block copy when it is contiguous). */
@@ -460,10 +500,16 @@ function realizeView(m: Tensor, root: Tensor): void {
   m._lazy = null;
 }
 
-function realizeGroup(g: LazyStorage, r: Tensor, aliasesInput: (r: Tensor) => boolean): void {
+function realizeGroup(g: LazyStorage, r: Tensor, aliasesInput: (r: Tensor) => boolean, adopt: boolean): void {
   if (g.concreteRoot) {
     const root = g.root;
-    writeInto(root, r);
+    if (adopt) {
+      // The in-place write as writeInto does it (hooks, version), with the new array swapped in.
+      const storage = root._storage!;
+      accessHooks.beforeWrite(storage);
+      storage.data = r._storage!.data;
+      storage.version++;
+    } else writeInto(root, r);
     realizeMembers(g);
     return;
   }

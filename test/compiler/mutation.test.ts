@@ -28,6 +28,34 @@ describe("mutation and aliasing", () => {
     expect(pc!._version).toBeGreaterThan(0);
   });
 
+  it("written inputs take their new buffers without ever sharing one with another tensor", () => {
+    const fn = (p: Tensor, q: Tensor, r: Tensor, s: Tensor) => {
+      const y = q.mul(2);
+      p.copy_(y); // p's new contents are also returned below
+      r.copy_(s); // r's new contents are another input's
+      s.add_(1);
+      return y;
+    };
+    for (const backend of ["eager", "default"] as const) {
+      compiler.reset();
+      const make = () => [f32([1, 2]), f32([3, 4]), f32([5, 6]), f32([7, 8])];
+      const [pe, qe, re, se] = make();
+      const [pc, qc, rc, sc] = make();
+      const ye = fn(pe!, qe!, re!, se!);
+      const f = compile(fn, { backend });
+      const view = pc!.view([2]); // shares p's storage: sees the new contents after the call
+      const yc = f(pc!, qc!, rc!, sc!) as Tensor;
+      for (const [c, e] of [[pc, pe], [qc, qe], [rc, re], [sc, se], [yc, ye]] as const) expect(c!.tolist()).toEqual(e!.tolist());
+      expect(view.tolist()).toEqual(pe!.tolist());
+      // Later in-place writes stay in their own tensor.
+      pc!.add_(100);
+      expect(yc.tolist()).toEqual(ye.tolist());
+      rc!.add_(100);
+      expect(sc!.tolist()).toEqual(se!.tolist());
+      expect(new Set([pc!, qc!, rc!, sc!, yc].map((t) => t._data())).size).toBe(5);
+    }
+  });
+
   it("writes through views of inputs reach the input, and returned views share its storage", () => {
     const fn = (x: Tensor) => {
       const t = x.transpose(0, 1);
