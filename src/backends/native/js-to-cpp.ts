@@ -403,13 +403,13 @@ export function statementsToCpp(js: string, ctx: CppContext, indent = ""): strin
   return out;
 }
 
-/** Whether a reducer step is a plain sum (`acc += <expr>`), which vectorises as an OpenMP reduction. */
 /** Whether a reducer step is a Math.max / Math.min fold (`acc = Math.max(acc, x)`), which vectorises as an OpenMP max/min reduction. */
 export function extremumAccumulator(step: string): { acc: string; op: "max" | "min" } | null {
   const m = /^\s*([A-Za-z_]\w*)\s*=\s*Math\.(max|min)\(\s*\1\s*,\s*x\s*\)\s*;?\s*$/.exec(step);
   return m ? { acc: m[1]!, op: m[2] as "max" | "min" } : null;
 }
 
+/** Whether a reducer step is a plain sum (`acc += <expr>`), which vectorises as an OpenMP reduction. */
 export function sumAccumulator(step: string): string | null {
   const m = /^\s*([A-Za-z_]\w*)\s*\+=\s*([^;]*);?\s*$/.exec(step);
   return m && !m[2]!.includes(m[1]!) ? m[1]! : null;

@@ -4,7 +4,7 @@
 // are measured as generated kernels use them: inlined and vectorised in `#pragma omp simd` loops.
 //
 // Build and run from the repository root:
-//   g++ -O3 -march=native -fopenmp -std=c++17 -fno-math-errno -fno-trapping-math
+//   g++ -O3 -march=native -fopenmp-simd -std=c++17 -fno-math-errno -fno-trapping-math
 //       -o /tmp/test_math src/backends/native/runtime/test_math.cpp     (one line)
 //   /tmp/test_math          # check: error table; exit status 1 if a function exceeds its tolerance
 //   /tmp/test_math full     # the same with 32x more samples
