@@ -2,10 +2,9 @@
 // far, continue with real values, start a new graph", and at the end runs the last graph and
 // hands back real tensors. Graph positions (0, 1, 2, ... in the order graphs end) key the cache.
 import { KilnError } from "../core/errors.js";
-import { accessHooks } from "../core/hooks.js";
 import { shapesEqual } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
-import { runEager, writeInto } from "../dispatch/dispatch.js";
+import { replaceStorageData, runEager, writeInto } from "../dispatch/dispatch.js";
 import { noGrad } from "../dispatch/grad-mode.js";
 import { activeTracer, setTracer, type Tracer } from "../dispatch/tracer.js";
 import type { GradNode } from "../dispatch/grad-node.js";
@@ -435,16 +434,16 @@ function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unk
     const inputStorages = groups.length > 8 ? new Set(trace.inputs.map((t) => t._storage)) : null;
     const aliasesInput = (r: Tensor): boolean =>
       inputStorages !== null ? inputStorages.has(r._storage) : trace.inputs.some((t) => t._storage === r._storage);
-    // A written input whose new contents came back in a buffer of their own takes that buffer
-    // (its Storage object, shared with its views, gets the new array), and its old array is its
-    // snapshot: no write-back copy and no snapshot copy (a training step's parameters and
-    // optimizer state, several MB each).
     // Results that are an input's old contents (a backend may return the input itself) are
     // copied before any input is written back, so they keep the old contents.
     if (written.length) {
       const writtenStorages = new Set(written.map((g) => g.root._storage));
       results = results.map((r) => (writtenStorages.has(r._storage) ? r.clone() : r));
     }
+    // A written input whose new contents came back in a buffer of their own takes that buffer
+    // (its Storage object, shared with its views, gets the new array), and its old array is its
+    // snapshot: no write-back copy and no snapshot copy (a training step's parameters and
+    // optimizer state, several MB each).
     const adopts = adoptableResults(groups, results, aliasesInput);
     if (snapshot) pendingInputs = trace.inputs.map((t, i) => (!writtenAt![i] ? t : adopts.has(t) ? contentsOf(t) : snapshotOf(t)));
     groups.forEach((g, i) => realizeGroup(g, results[i]!, aliasesInput, adopts.has(g.root)));
@@ -471,12 +470,16 @@ function adoptableResults(groups: readonly LazyStorage[], results: readonly Tens
     if (!g.concreteRoot) return;
     const root = g.root;
     const r = results[i]!;
-    const whole = (t: Tensor) => t._offset === 0 && t._storage !== null && t._storage.data.length === t.numel() && t.isContiguous();
-    if (r.dtype !== root.dtype || !shapesEqual(r.shape, root.shape) || !whole(r) || !whole(root)) return;
+    if (r.dtype !== root.dtype || !shapesEqual(r.shape, root.shape) || !spansStorage(r) || !spansStorage(root)) return;
     if (r._storage === root._storage || uses.get(r._storage) !== 1 || aliasesInput(r) || r._lazy !== null) return;
     adopts.add(root);
   });
   return adopts;
+}
+
+/** Whether `t` is its whole storage, contiguously from its start. */
+function spansStorage(t: Tensor): boolean {
+  return t._offset === 0 && t._storage !== null && t._storage.data.length === t.numel() && t.isContiguous();
 }
 
 /** An input's current contents without a copy (its array, which an adopting write-back replaces). */
@@ -503,13 +506,8 @@ function realizeView(m: Tensor, root: Tensor): void {
 function realizeGroup(g: LazyStorage, r: Tensor, aliasesInput: (r: Tensor) => boolean, adopt: boolean): void {
   if (g.concreteRoot) {
     const root = g.root;
-    if (adopt) {
-      // The in-place write as writeInto does it (hooks, version), with the new array swapped in.
-      const storage = root._storage!;
-      accessHooks.beforeWrite(storage);
-      storage.data = r._storage!.data;
-      storage.version++;
-    } else writeInto(root, r);
+    if (adopt) replaceStorageData(root._storage!, r._storage!.data);
+    else writeInto(root, r);
     realizeMembers(g);
     return;
   }

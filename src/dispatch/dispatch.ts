@@ -123,6 +123,19 @@ export function writeInto(target: Tensor, value: Tensor, opName = "copy_"): Tens
   return target;
 }
 
+/**
+ * The in-place write of writeInto without the copy, for a caller that owns `data` (same dtype and
+ * size as the storage; the compiler's write-back of a result buffer): the storage takes the array.
+ * Views and other holders of the Storage object see the new contents; the old array is returned.
+ */
+export function replaceStorageData(storage: Storage, data: TypedArray): TypedArray {
+  const old = storage.data;
+  accessHooks.beforeWrite(storage);
+  storage.data = data;
+  storage.version++;
+  return old;
+}
+
 function broadcastTo(value: Tensor, shape: readonly number[], opName: string): Tensor {
   const n = shape.length;
   const vs = value.shape;

@@ -3,7 +3,8 @@
 // compiled or loaded until the first product large enough to use it. Then the library is loaded
 // from the disk cache, or built: synchronously, or in the background under
 // `setNativeBuildMode("background")` (the JavaScript kernel runs until the build is done).
-import { gemmProvider, setGemmProvider, type GemmProvider } from "../../ops/matmul-kernel.js";
+import { envNumber } from "../../core/env.js";
+import { gemmProvider, PROVIDER_MIN_WORK, setGemmProvider, type GemmProvider } from "../../ops/matmul-kernel.js";
 import { nativeRuntime, type NativeGemm } from "./gemm.js";
 import { nodeHost } from "./host.js";
 
@@ -44,9 +45,7 @@ export function installNativeEagerKernels(): boolean {
   if (!h || h.env.KILN_NATIVE === "0") return false;
   // KILN_NATIVE_MIN_ELEMENTS (the native target's size threshold; 0 in the tests) also sets the
   // smallest product, in multiply-adds, that goes to the native gemm.
-  const env = h.env.KILN_NATIVE_MIN_ELEMENTS;
-  const minWork = env !== undefined && env !== "" && Number.isFinite(Number(env)) ? Number(env) : undefined;
-  setGemmProvider(lazyProvider, minWork === undefined ? {} : { minWork });
+  setGemmProvider(lazyProvider, { minWork: envNumber("KILN_NATIVE_MIN_ELEMENTS", PROVIDER_MIN_WORK) });
   return true;
 }
 

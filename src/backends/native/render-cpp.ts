@@ -253,7 +253,8 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
   L.push(`extern "C" void ${name}(${params.join(", ")}) {`);
   L.push(
     ...[
-      ...decl,
+      decl[0]!,
+      `(void)on; (void)rn; (void)ri;`,
       ...(R === 0 ? [`if (ri == 0 || rn == 0) return;`, `const int64_t nrows = rn / ri, nseg = (ri + ${SEGMENT} - 1) / ${SEGMENT};`] : []),
       `kn::parallel_for(${units}, ${grain}, ${parallel}, [&](int64_t _begin, int64_t _end) { ${name}_range(_begin, _end, ${k.accesses.map((a) => `P${a.index}`).join(", ")}, M); });`,
     ].map((l) => "  " + l),
