@@ -14,9 +14,9 @@ export interface Benchmark {
   elements?: number;
   /** Name of another benchmark in the same run: the ratio column is this median / that median. */
   baseline?: string;
-  /** Runs after warm-up (default 5, the minimum). */
+  /** Runs after warm-up (default 5, the minimum; fast functions get more, see `time`). */
   runs?: number;
-  /** Warm-up runs (default 2). */
+  /** Warm-up runs (default 2, the minimum; fast functions get more, see `time`). */
   warmup?: number;
   /** Why the benchmark was skipped, set when setup returns null. */
   skipReason?: string;
@@ -45,14 +45,29 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Times `fn`: `warmup` untimed calls, then `runs` timed calls; returns milliseconds per call. */
+/** Warm-up continues past `warmup` calls until this much time has passed (at most WARMUP_MAX_CALLS). */
+const WARMUP_MS = 400;
+const WARMUP_MAX_CALLS = 60;
+/** Timed runs continue past `runs` until this much time has passed (at most RUNS_MAX). */
+const RUNS_MS = 600;
+const RUNS_MAX = 61;
+
+/**
+ * Times `fn`: untimed warm-up calls, then timed calls; returns milliseconds per call. Fast
+ * functions get more of both, by time: V8 compiles hot JavaScript on a background thread for the
+ * first few dozen calls, and while it does, that thread takes the second core from native worker
+ * threads (measured here: a compiled MLP forward ran its matmuls on one thread for its first ~25
+ * calls, 3.0 ms against 2.3 ms after). Two warm-up calls measured that transient, not the steady state.
+ */
 export function time(fn: () => unknown, runs = 5, warmup = 2): number[] {
-  for (let i = 0; i < warmup; i++) fn();
+  const w0 = performance.now();
+  for (let i = 0; i < warmup || (i < WARMUP_MAX_CALLS && performance.now() - w0 < WARMUP_MS); i++) fn();
   const times: number[] = [];
-  for (let i = 0; i < Math.max(runs, 5); i++) {
-    const t0 = performance.now();
+  const t0 = performance.now();
+  for (let i = 0; i < Math.max(runs, 5) || (i < RUNS_MAX && performance.now() - t0 < RUNS_MS); i++) {
+    const s = performance.now();
     fn();
-    times.push(performance.now() - t0);
+    times.push(performance.now() - s);
   }
   return times;
 }
