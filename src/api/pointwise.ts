@@ -33,6 +33,11 @@ function operands(op: string, args: [string, unknown][], firstTensor = false): T
   return roundScalars(args.map(([name, v], i) => toTensor(v, op, name, !(i === 0 && firstTensor))));
 }
 
+/** operands() for the common two-argument case, without building the argument list (every binary op call takes this). */
+function operandPair(op: string, input: unknown, other: unknown, second = "other", firstTensor = false): Tensor[] {
+  return roundScalars([toTensor(input, op, "input", !firstTensor), toTensor(other, op, second, true)]);
+}
+
 // --- unary ------------------------------------------------------------------------------------
 
 function unary(name: string, apiName = name) {
@@ -107,11 +112,11 @@ export function round(input: Tensor, options: RoundOptions = {}): Tensor {
 
 function binary(name: string, apiName = name, second = "other") {
   return (input: TensorLike, other: TensorLike): Tensor =>
-    dispatch1(name, operands(apiName, [["input", input], [second, other]]));
+    dispatch1(name, operandPair(apiName, input, other, second));
 }
 function binaryInPlace(name: string, apiName = name, second = "other") {
   return (input: Tensor, other: TensorLike): Tensor =>
-    dispatchInPlace(name, input, operands(apiName + "_", [["input", input], [second, other]], true));
+    dispatchInPlace(name, input, operandPair(apiName + "_", input, other, second, true));
 }
 
 export interface AlphaOptions {
@@ -119,10 +124,10 @@ export interface AlphaOptions {
   alpha?: number;
 }
 export function add(input: TensorLike, other: TensorLike, options: AlphaOptions = {}): Tensor {
-  return dispatch1("add", operands("add", [["input", input], ["other", other]]), { alpha: options.alpha ?? 1 });
+  return dispatch1("add", operandPair("add", input, other), { alpha: options.alpha ?? 1 });
 }
 export function sub(input: TensorLike, other: TensorLike, options: AlphaOptions = {}): Tensor {
-  return dispatch1("sub", operands("sub", [["input", input], ["other", other]]), { alpha: options.alpha ?? 1 });
+  return dispatch1("sub", operandPair("sub", input, other), { alpha: options.alpha ?? 1 });
 }
 export const mul = binary("mul");
 
@@ -131,7 +136,7 @@ export interface DivOptions {
   roundingMode?: "trunc" | "floor" | null;
 }
 export function div(input: TensorLike, other: TensorLike, options: DivOptions = {}): Tensor {
-  return dispatch1("div", operands("div", [["input", input], ["other", other]]), { roundingMode: options.roundingMode ?? null });
+  return dispatch1("div", operandPair("div", input, other), { roundingMode: options.roundingMode ?? null });
 }
 export const pow = binary("pow", "pow", "exponent");
 export const maximum = binary("maximum");
@@ -154,7 +159,7 @@ export const logicalXor = binary("logical_xor");
 /** where(condition, input, other): elements of input where condition is true, of other elsewhere. */
 export function where(condition: Tensor, input: TensorLike, other: TensorLike): Tensor {
   const c = toTensor(condition, "where", "condition", false);
-  const [a, b] = operands("where", [["input", input], ["other", other]]);
+  const [a, b] = operandPair("where", input, other);
   return dispatch1("where", [c, a!, b!]);
 }
 
@@ -298,12 +303,12 @@ const pointwiseMethods = {
     dispatchInPlace("round", input, [toTensor(input, "round_", "input", false)], { decimals: options.decimals ?? 0 }),
 
   add_: (input: Tensor, other: TensorLike, options: AlphaOptions = {}): Tensor =>
-    dispatchInPlace("add", input, operands("add_", [["input", input], ["other", other]], true), { alpha: options.alpha ?? 1 }),
+    dispatchInPlace("add", input, operandPair("add_", input, other, "other", true), { alpha: options.alpha ?? 1 }),
   sub_: (input: Tensor, other: TensorLike, options: AlphaOptions = {}): Tensor =>
-    dispatchInPlace("sub", input, operands("sub_", [["input", input], ["other", other]], true), { alpha: options.alpha ?? 1 }),
+    dispatchInPlace("sub", input, operandPair("sub_", input, other, "other", true), { alpha: options.alpha ?? 1 }),
   mul_: binaryInPlace("mul"),
   div_: (input: Tensor, other: TensorLike, options: DivOptions = {}): Tensor =>
-    dispatchInPlace("div", input, operands("div_", [["input", input], ["other", other]], true), {
+    dispatchInPlace("div", input, operandPair("div_", input, other, "other", true), {
       roundingMode: options.roundingMode ?? null,
     }),
   pow_: binaryInPlace("pow", "pow", "exponent"),

@@ -3,6 +3,7 @@
 // hands back real tensors. Graph positions (0, 1, 2, ... in the order graphs end) key the cache.
 import { KilnError } from "../core/errors.js";
 import { shapesEqual } from "../core/shape.js";
+import type { Storage } from "../core/storage.js";
 import { Tensor } from "../core/tensor.js";
 import { replaceStorageData, runEager, writeInto } from "../dispatch/dispatch.js";
 import { noGrad } from "../dispatch/grad-mode.js";
@@ -15,7 +16,7 @@ import type { Backend, CompiledGraph } from "../backends/types.js";
 import { entryMatches, recompileReason, describeGuards, PositionCache, type CacheEntry, type TraceSignature } from "./cache.js";
 import { config, counters } from "./config.js";
 import { BackendCompilerError, GraphBreakError, formatBreak, type GraphBreakInfo, type GraphBreakType } from "./errors.js";
-import type { Node } from "./graph.js";
+import type { Node, PlaceholderKind } from "./graph.js";
 import { dependentsOf } from "./graph-utils.js";
 import { HINTS } from "./hints.js";
 import { LazyValue, type LazyStorage } from "./lazy.js";
@@ -24,7 +25,7 @@ import { emit, listening, now } from "./events.js";
 import { PendingGroup } from "./pending.js";
 import { collectors, dynamicMarksOf, modes, type CompiledFunctionState } from "./state.js";
 import { FrozenSignature } from "./signature.js";
-import { GraphTrace, type TraceOwner } from "./trace.js";
+import { GraphTrace, type InputMeta, type TraceOwner } from "./trace.js";
 import { captureUserStack } from "./user-stack.js";
 
 /** Backends by name; "default" is the code generator with its best available target. */
@@ -252,23 +253,45 @@ function resolveBackend(state: CompiledFunctionState): Backend {
   return found;
 }
 
+/**
+ * A finished trace seen as a signature. A class rather than an object literal with arrow
+ * functions: this is made on every call, and loaders that keep function names (tsx, esbuild's
+ * keepNames) add a defineProperty per named closure, measured at about 0.5 µs each.
+ */
+class RecordedSignature implements TraceSignature {
+  readonly steps: readonly number[];
+  readonly nodes: readonly Node[];
+  readonly inputTensors: readonly Tensor[];
+  readonly inputKinds: readonly PlaceholderKind[];
+  readonly expected: CacheEntry | null;
+  readonly stepsMatched: number;
+  readonly inputsMatched: number;
+  constructor(
+    private readonly trace: GraphTrace,
+    readonly outputs: readonly Node[],
+  ) {
+    this.steps = trace.steps;
+    this.nodes = trace.graph.nodes;
+    this.inputTensors = trace.inputs;
+    this.inputKinds = trace.inputKinds;
+    this.expected = trace.expected;
+    this.stepsMatched = trace.stepsMatched;
+    this.inputsMatched = trace.inputsMatched;
+  }
+  inputs(): readonly InputMeta[] {
+    return this.trace.inputMetas;
+  }
+  freeze(): FrozenSignature {
+    return FrozenSignature.of(this.steps, this.nodes, this.outputs);
+  }
+}
+
 /** Finds or compiles the graph for this position; "eager" when past the recompile limits. */
 function lookupOrCompile(frame: Frame, trace: GraphTrace, outputs: Node[]): CompiledGraph {
   const state = frame.state;
   let cache = state.positions.get(frame.position);
   if (!cache) state.positions.set(frame.position, (cache = new PositionCache()));
-  const signature: TraceSignature = {
-    steps: trace.steps,
-    nodes: trace.graph.nodes,
-    outputs,
-    inputTensors: trace.inputs,
-    inputKinds: trace.inputKinds,
-    inputs: () => trace.inputMetas,
-    freeze: () => FrozenSignature.of(trace.steps, trace.graph.nodes, outputs),
-    expected: trace.expected,
-    stepsMatched: trace.stepsMatched,
-    inputsMatched: trace.inputsMatched,
-  };
+  const signature = new RecordedSignature(trace, outputs);
   // First match in compile order (entryMatches is quick for trace.expected: mostly checked while recording).
   for (const e of cache.entries) {
     if (entryMatches(e, signature)) {
@@ -370,27 +393,22 @@ function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unk
   const written = trace.writtenInputs;
   // The groups whose values leave the graph, in order (each marked `needed` once).
   const groups: LazyStorage[] = [];
-  let neededCreated = 0; // groups among them created in the trace (trace.storages)
-  const need = (g: LazyStorage): void => {
-    if (g.needed) return;
-    g.needed = true;
-    groups.push(g);
-    if (!g.concreteRoot) neededCreated++;
-  };
-  for (const g of written) need(g);
+  for (const g of written) need(groups, g);
   if (kind === "break") {
-    for (const g of trace.storages) need(g);
+    for (const g of trace.storages) need(groups, g);
   } else {
     const returned = result instanceof Tensor ? [result] : reachableTensors(result, []);
     for (const t of returned) {
       const g = groupOf(t, trace);
-      if (g) need(g);
+      if (g) need(groups, g);
     }
     for (const t of savedForBackward(returned)) {
       const g = groupOf(t, trace);
-      if (g) need(g);
+      if (g) need(groups, g);
     }
   }
+  let neededCreated = 0; // groups among them created in the trace (trace.storages)
+  for (const g of groups) if (!g.concreteRoot) neededCreated++;
   // Escaped values computed from an input's old contents are recomputed, when read, from a copy of
   // those contents taken before the write-back: one copy per written input, instead of making
   // every such value (in a training step nearly all of them) an output of the graph.
@@ -431,9 +449,7 @@ function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unk
   let pendingInputs = trace.inputs;
   noGrad(() => {
     // Outputs that share memory with an input are copied; with many of both, look storages up in a set.
-    const inputStorages = groups.length > 8 ? new Set(trace.inputs.map((t) => t._storage)) : null;
-    const aliasesInput = (r: Tensor): boolean =>
-      inputStorages !== null ? inputStorages.has(r._storage) : trace.inputs.some((t) => t._storage === r._storage);
+    const aliasesInput = new InputAliasing(trace.inputs, groups.length > 8);
     // Results that are an input's old contents (a backend may return the input itself) are
     // copied before any input is written back, so they keep the old contents.
     if (written.length) {
@@ -456,12 +472,35 @@ function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unk
   }
 }
 
+/** Marks a group as leaving the graph (once) and lists it. */
+function need(groups: LazyStorage[], g: LazyStorage): void {
+  if (g.needed) return;
+  g.needed = true;
+  groups.push(g);
+}
+
+/** Whether a result shares memory with a graph input (with many outputs, through a set of the inputs' storages). */
+class InputAliasing {
+  private readonly storages: Set<Storage | null> | null;
+  constructor(
+    private readonly inputs: readonly Tensor[],
+    useSet: boolean,
+  ) {
+    this.storages = useSet ? new Set(inputs.map((t) => t._storage)) : null;
+  }
+  has(r: Tensor): boolean {
+    if (this.storages !== null) return this.storages.has(r._storage);
+    for (const t of this.inputs) if (t._storage === r._storage) return true;
+    return false;
+  }
+}
+
 /**
  * Written inputs (group roots) that may take their result's buffer instead of a copy: the input
  * spans its whole storage contiguously, and the result is a contiguous buffer of the same dtype
  * and size that no input and no other result uses.
  */
-function adoptableResults(groups: readonly LazyStorage[], results: readonly Tensor[], aliasesInput: (r: Tensor) => boolean): Set<Tensor> {
+function adoptableResults(groups: readonly LazyStorage[], results: readonly Tensor[], aliasesInput: InputAliasing): Set<Tensor> {
   const adopts = new Set<Tensor>();
   if (!groups.some((g) => g.concreteRoot)) return adopts;
   const uses = new Map<unknown, number>();
@@ -471,7 +510,7 @@ function adoptableResults(groups: readonly LazyStorage[], results: readonly Tens
     const root = g.root;
     const r = results[i]!;
     if (r.dtype !== root.dtype || !shapesEqual(r.shape, root.shape) || !spansStorage(r) || !spansStorage(root)) return;
-    if (r._storage === root._storage || uses.get(r._storage) !== 1 || aliasesInput(r) || r._lazy !== null) return;
+    if (r._storage === root._storage || uses.get(r._storage) !== 1 || aliasesInput.has(r) || r._lazy !== null) return;
     adopts.add(root);
   });
   return adopts;
@@ -503,7 +542,7 @@ function realizeView(m: Tensor, root: Tensor): void {
   m._lazy = null;
 }
 
-function realizeGroup(g: LazyStorage, r: Tensor, aliasesInput: (r: Tensor) => boolean, adopt: boolean): void {
+function realizeGroup(g: LazyStorage, r: Tensor, aliasesInput: InputAliasing, adopt: boolean): void {
   if (g.concreteRoot) {
     const root = g.root;
     if (adopt) replaceStorageData(root._storage!, r._storage!.data);
@@ -512,7 +551,7 @@ function realizeGroup(g: LazyStorage, r: Tensor, aliasesInput: (r: Tensor) => bo
     return;
   }
   let value = r;
-  if (!value.isContiguous() || value._offset !== 0 || aliasesInput(value) || value.dtype !== g.root.dtype) {
+  if (!value.isContiguous() || value._offset !== 0 || aliasesInput.has(value) || value.dtype !== g.root.dtype) {
     value = value.to(g.root.dtype).clone();
   }
   const root = g.root;

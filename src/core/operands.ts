@@ -2,6 +2,7 @@
 // treats them as scalars, as PyTorch does), anything else that is not a tensor is rejected.
 import { type DType, type PromotionOperand } from "./dtype.js";
 import { ArgumentError, describeValue } from "./errors.js";
+import { Storage } from "./storage.js";
 import { Tensor } from "./tensor.js";
 
 export type TensorLike = Tensor | number | boolean;
@@ -20,8 +21,11 @@ export function wrapScalar(v: number | boolean): Tensor {
     dtype = "float64";
     value = v;
   }
-  const data = dtype === "bool" ? new Uint8Array([value]) : dtype === "int32" ? new Int32Array([value]) : new Float64Array([value]);
-  const t = Tensor.fromData(data, [], dtype);
+  // Sized constructors and a direct store: `new Int32Array([v])` takes V8's iterable path, and this
+  // runs for every number passed to an op.
+  const data = dtype === "bool" ? new Uint8Array(1) : dtype === "int32" ? new Int32Array(1) : new Float64Array(1);
+  data[0] = value;
+  const t = new Tensor(new Storage(data, dtype), [], [], 0, dtype);
   t._wrappedNumber = true;
   return t;
 }

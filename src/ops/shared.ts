@@ -18,6 +18,18 @@ export function promote(inputs: readonly Tensor[]): DType {
   let same = d0 !== undefined;
   for (const t of inputs) if (t._wrappedNumber || t.dtype !== d0) same = false;
   if (same) return d0!;
+  // Floating tensors of one dtype with numbers (`x.add(1)`, `x.mul(0.5)`): a number never raises a
+  // floating tensor's dtype, so the tensors' dtype is the result.
+  let floating: DType | null = null;
+  for (const t of inputs) {
+    if (t._wrappedNumber) continue;
+    if ((floating !== null && t.dtype !== floating) || !isFloating(t.dtype)) {
+      floating = null;
+      break;
+    }
+    floating = t.dtype;
+  }
+  if (floating !== null) return floating;
   return resultType(...inputs.map(promotionOperand));
 }
 
