@@ -394,6 +394,7 @@ function runGraph(frame: Frame, trace: GraphTrace, kind: FinishKind, result: unk
   // The groups whose values leave the graph, in order (each marked `needed` once).
   const groups: LazyStorage[] = [];
   for (const g of written) need(groups, g);
+  for (const g of trace.persistent) need(groups, g);
   if (kind === "break") {
     for (const g of trace.storages) need(groups, g);
   } else {

@@ -74,6 +74,8 @@ export class GraphTrace implements Tracer, TraceRef {
   /** The structural signature, one number per step (signature.ts). */
   readonly steps: number[] = [];
   opCount = 0;
+  /** Alias groups of tensors declared persistent (markPersistent): outputs of the graph. */
+  readonly persistent: LazyStorage[] = [];
   /** Writes recorded so far (nonstrictTrace refuses to replay code that writes). */
   writeCount = 0;
 
@@ -323,6 +325,11 @@ export class GraphTrace implements Tracer, TraceRef {
       group.addMember(target);
     }
     return true;
+  }
+
+  markPersistent(t: Tensor): void {
+    const h = t._lazy;
+    if (h instanceof LazyValue && h.storage.trace === this) this.persistent.push(h.storage);
   }
 
   /** Adds a copy of a recorded call (nonstrictTrace replay), keeping the signature in step. */

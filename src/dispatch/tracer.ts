@@ -8,6 +8,12 @@ export interface Tracer {
   record(def: AnyOpDef, inputs: readonly Tensor[], attrs: object, metas: OutputMeta[]): Tensor[];
   /** Records writing `value` into `target` (an in-place op or copy_); false: write it eagerly instead. */
   recordWrite(target: Tensor, value: Tensor): boolean;
+  /**
+   * Declares that `t`, created while tracing, is kept in long-lived state (an optimizer's moment
+   * buffers and step counters): its value becomes a graph output, concrete when the graph has run,
+   * instead of an escaped value recomputed when first read.
+   */
+  markPersistent?(t: Tensor): void;
 }
 
 export let activeTracer: Tracer | null = null;

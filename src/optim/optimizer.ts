@@ -4,6 +4,7 @@
 import { ArgumentError, KilnRuntimeError, describeValue } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { enableGrad, noGrad } from "../dispatch/grad-mode.js";
+import { activeTracer } from "../dispatch/tracer.js";
 import { zeros, zerosLike } from "../api/creation.js";
 import "../api/pointwise.js";
 import "../api/shape.js";
@@ -36,12 +37,22 @@ export function toNumber(v: LR): number {
 
 /** A fresh zero tensor shaped like `p` (optimizer state). */
 export function zerosState(p: Tensor): Tensor {
-  return zerosLike(p);
+  return persistentState(zerosLike(p));
 }
 
 /** A new step counter: a float64 0-d tensor holding 0 (PyTorch keeps `step` as a tensor too). */
 export function stepCounter(): Tensor {
-  return zeros([], { dtype: "float64" });
+  return persistentState(zeros([], { dtype: "float64" }));
+}
+
+/**
+ * State made inside a compiled training step (the first step creates it) outlives the step: the
+ * trace makes it a graph output. Left to be recomputed when next read, the first read (the next
+ * step) re-ran the whole first step's forward and backward eagerly.
+ */
+export function persistentState(t: Tensor): Tensor {
+  activeTracer?.markPersistent?.(t);
+  return t;
 }
 
 /** `x · s` where s is a number or a 0-d tensor. */

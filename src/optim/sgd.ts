@@ -2,7 +2,7 @@
 // and maximize, following torch.optim.SGD's update exactly.
 import { ArgumentError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
-import { checkLR, Optimizer, stepBy, type LR, type ParamGroup, type ParamsInput } from "./optimizer.js";
+import { checkLR, Optimizer, persistentState, stepBy, type LR, type ParamGroup, type ParamsInput } from "./optimizer.js";
 
 export interface SGDOptions {
   lr: LR;
@@ -44,7 +44,7 @@ export class SGD extends Optimizer<SGDOptions> {
         const state = this.stateOf(p);
         let buf = state.momentumBuffer as Tensor | undefined;
         if (buf === undefined) {
-          buf = g.clone();
+          buf = persistentState(g.clone());
           state.momentumBuffer = buf;
         } else {
           buf.mul_(momentum).add_(g, { alpha: 1 - dampening });

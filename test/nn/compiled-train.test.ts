@@ -47,6 +47,49 @@ describe("compiled training step", () => {
   }
 });
 
+describe("optimizer state created by a compiled step", () => {
+  const optimizers: [string, (p: k.nn.Parameter[]) => k.optim.Optimizer<object>][] = [
+    ["AdamW amsgrad", (p) => new optim.AdamW(p, { lr: 0.05, amsgrad: true })],
+    ["SGD momentum", (p) => new optim.SGD(p, { lr: 0.1, momentum: 0.9 })],
+    ["RMSprop centered", (p) => new optim.RMSprop(p, { lr: 0.01, centered: true, momentum: 0.5 })],
+  ];
+  for (const [name, make] of optimizers) {
+    it(`is a graph output, concrete after the first call, with eager's values: ${name}`, () => {
+      const run = (compiled: boolean) => {
+        k.manualSeed(1);
+        const model = new nn.Linear(3, 2);
+        const opt = make(model.parameters());
+        const x = k.randn([8, 3]);
+        const step = (xb: Tensor) => {
+          opt.zeroGrad();
+          const loss = model.forward(xb).square().mean();
+          loss.backward();
+          opt.step();
+          return loss;
+        };
+        (compiled ? k.compile(step) : step)(x);
+        return opt.state;
+      };
+      const eager = run(false);
+      k.compiler.reset();
+      const compiled = run(true);
+      let checked = 0;
+      for (const [p, state] of compiled) {
+        for (const [key, v] of Object.entries(state)) {
+          if (!(v instanceof Tensor)) continue;
+          // Not an escaped lazy value: reading it would have recomputed the step's graph eagerly.
+          expect(v._lazy, `${key} is concrete`).toBeNull();
+          const want = eager.get([...eager.keys()][[...compiled.keys()].indexOf(p)]!)![key] as Tensor;
+          const got = Array.from(v.flatten().toArray() as ArrayLike<number>);
+          Array.from(want.flatten().toArray() as ArrayLike<number>).forEach((w, i) => expect(Math.abs(got[i]! - w), key).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(w))));
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(0);
+    });
+  }
+});
+
 describe("compiled training with stateful layers", () => {
   it("BatchNorm running stats and Dropout masks match eager", () => {
     const run = (compiled: boolean) => {
