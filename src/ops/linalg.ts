@@ -142,12 +142,12 @@ export function matmulInto(a: Tensor, b: Tensor, out: Tensor): void {
       expected = strides[d]! * sizes[d]!;
     }
     if (ok) {
-      gemm(nb * M, N, K, ad, a._offset, rowStride, A.cs, bd, b._offset, B.rs, B.cs, cd, co, N);
+      gemm(nb * M, N, K, ad, a._offset, rowStride, A.cs, bd, b._offset, B.rs, B.cs, cd, co, N, 1, false, b);
       return;
     }
   }
   if (nb === 1) {
-    gemm(M, N, K, ad, a._offset, A.rs, A.cs, bd, b._offset, B.rs, B.cs, cd, co, N);
+    gemm(M, N, K, ad, a._offset, A.rs, A.cs, bd, b._offset, B.rs, B.cs, cd, co, N, 1, false, b);
     return;
   }
   // The offsets of every product, then one batched call (a single native call when a provider
@@ -174,7 +174,7 @@ export function matmulInto(a: Tensor, b: Tensor, out: Tensor): void {
       idx[d] = 0;
     }
   }
-  gemmBatched(nb, M, N, K, ad, aOffs, A.rs, A.cs, bd, bOffs, B.rs, B.cs, cd, cOffs, N);
+  gemmBatched(nb, M, N, K, ad, aOffs, A.rs, A.cs, bd, bOffs, B.rs, B.cs, cd, cOffs, N, 1, false, b);
 }
 
 export const matmul = defineOp<NoAttrs>({

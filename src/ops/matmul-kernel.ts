@@ -4,8 +4,11 @@
 // so the inner loop is 8 sequential loads per 16 multiply-adds and no function call per element.
 // Everything accumulates in JS doubles; an Int32Array C wraps like int32 on store.
 // A faster implementation (the native backend's C++ kernel) can be installed with
-// `setGemmProvider`; this layer never imports it, so it stays free of Node APIs.
+// `setGemmProvider`; this layer never imports it, so it stays free of Node APIs. Such a provider
+// may keep a weight's packed form between calls (the packed-B cache below).
 import type { TypedArray } from "../core/dtype.js";
+import type { Storage } from "../core/storage.js";
+import type { Tensor } from "../core/tensor.js";
 
 /**
  * A replacement for `gemm` on float arrays, with the same arguments and semantics. Each function
@@ -30,11 +33,50 @@ export type ProviderGemmBatched<T extends Float32Array | Float64Array> = (
   alpha: number, accumulate: boolean,
 ) => boolean;
 
+/**
+ * What a product with a kept packed B did: PACKED_NOT_RUN (the provider could not run it: run the
+ * JavaScript kernel), PACKED_RAN (done without the buffer, which does not hold B), PACKED_OK
+ * (done, and the buffer holds B's packed form, whether this call packed it or read it).
+ */
+export const PACKED_NOT_RUN = 0;
+export const PACKED_RAN = 1;
+export const PACKED_OK = 2;
+export type PackedResult = typeof PACKED_NOT_RUN | typeof PACKED_RAN | typeof PACKED_OK;
+
+/**
+ * One product whose B is kept packed in `packed` (a buffer of packedLength elements): `ready`
+ * false packs B there while multiplying, true reads the packed form instead of B.
+ */
+export type ProviderGemmPacked<T extends Float32Array | Float64Array> = (
+  M: number, N: number, K: number,
+  a: T, aOff: number, aRs: number, aCs: number,
+  b: T, bOff: number, bRs: number, bCs: number,
+  packed: T, ready: boolean,
+  c: T, cOff: number, ldc: number,
+  alpha: number, accumulate: boolean,
+) => PackedResult;
+
+/** `batch` products sharing one B (at bOff), kept packed as for ProviderGemmPacked. */
+export type ProviderGemmBatchedPacked<T extends Float32Array | Float64Array> = (
+  batch: number, M: number, N: number, K: number,
+  a: T, aOffs: Float64Array, aRs: number, aCs: number,
+  b: T, bOff: number, bRs: number, bCs: number,
+  packed: T, ready: boolean,
+  c: T, cOffs: Float64Array, ldc: number,
+  alpha: number, accumulate: boolean,
+) => PackedResult;
+
 export interface GemmProvider {
   sgemm: ProviderGemm<Float32Array>;
   dgemm: ProviderGemm<Float64Array>;
   sgemmBatched?: ProviderGemmBatched<Float32Array>;
   dgemmBatched?: ProviderGemmBatched<Float64Array>;
+  /** Elements of the buffer the *Packed functions keep a packed K×N B in (0: they cannot now). */
+  packedLength?(isDouble: boolean, K: number, N: number): number;
+  sgemmPacked?: ProviderGemmPacked<Float32Array>;
+  dgemmPacked?: ProviderGemmPacked<Float64Array>;
+  sgemmBatchedPacked?: ProviderGemmBatchedPacked<Float32Array>;
+  dgemmBatchedPacked?: ProviderGemmBatchedPacked<Float64Array>;
 }
 
 let provider: GemmProvider | null = null;
@@ -50,12 +92,14 @@ let providerMinWork = PROVIDER_MIN_WORK;
 
 /**
  * Installs (or with null removes) the provider `gemm` uses for large float products; returns the
- * previous one. `minWork` overrides PROVIDER_MIN_WORK (tests use 0 to send every product to it).
+ * previous one. `minWork` overrides PROVIDER_MIN_WORK (tests use 0 to send every product to it),
+ * `packedMinElements` the smallest B kept packed between calls (PACKED_MIN_ELEMENTS).
  */
-export function setGemmProvider(p: GemmProvider | null, options: { minWork?: number } = {}): GemmProvider | null {
+export function setGemmProvider(p: GemmProvider | null, options: { minWork?: number; packedMinElements?: number } = {}): GemmProvider | null {
   const prev = provider;
   provider = p;
   providerMinWork = options.minWork ?? PROVIDER_MIN_WORK;
+  packedMinElements = options.packedMinElements ?? PACKED_MIN_ELEMENTS;
   return prev;
 }
 
@@ -85,6 +129,8 @@ const SMALL = 4096;
  * General matrix multiply on strided operands.
  * A element (i, k) is `a[aOff + i·aRs + k·aCs]`, B element (k, j) is `b[bOff + k·bRs + j·bCs]`,
  * C element (i, j) is `c[cOff + i·ldc + j]`. With `accumulate` the product is added to C.
+ * `bSource`, the tensor whose storage `b` is, lets a provider keep B packed between calls (see
+ * the packed-B cache); without it B is packed on every call.
  */
 export function gemm(
   M: number,
@@ -103,6 +149,7 @@ export function gemm(
   ldc: number,
   alpha = 1,
   accumulate = false,
+  bSource?: Tensor,
 ): void {
   if (M === 0 || N === 0) return;
   if (K === 0) {
@@ -110,6 +157,10 @@ export function gemm(
     return;
   }
   if (provider !== null && M * N * K >= providerMinWork) {
+    if (bSource !== undefined && provider.packedLength !== undefined && M > 1 && N > 1 && K * N >= packedMinElements) {
+      const slot = packedSlot(bSource, b, K, N, bOff, bRs, bCs);
+      if (slot !== null && gemmPacked(provider, slot, M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate)) return;
+    }
     if (c instanceof Float32Array) {
       if (a instanceof Float32Array && b instanceof Float32Array && provider.sgemm(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate)) return;
     } else if (c instanceof Float64Array) {
@@ -137,7 +188,8 @@ export function gemm(
 /**
  * `batch` products of one shape: product i is `gemm` with offsets aOffs[i], bOffs[i], cOffs[i].
  * One provider call for the whole batch when the provider takes batches (one FFI crossing, and
- * the provider may run the products in parallel), else one `gemm` per product.
+ * the provider may run the products in parallel), else one `gemm` per product. `bSource` as for
+ * `gemm` (used when every product has the same B).
  */
 export function gemmBatched(
   batch: number,
@@ -157,10 +209,15 @@ export function gemmBatched(
   ldc: number,
   alpha = 1,
   accumulate = false,
+  bSource?: Tensor,
 ): void {
   if (batch === 0 || M === 0 || N === 0) return;
   const p = provider;
   if (p !== null && K > 0 && batch * M * N * K >= providerMinWork) {
+    if (bSource !== undefined && p.packedLength !== undefined && M > 1 && N > 1 && K * N >= packedMinElements && sameOffsets(bOffs, batch)) {
+      const slot = packedSlot(bSource, b, K, N, bOffs[0]!, bRs, bCs);
+      if (slot !== null && gemmBatchedPacked(p, slot, batch, M, N, K, a, aOffs, aRs, aCs, b, bOffs[0]!, bRs, bCs, c, cOffs, ldc, alpha, accumulate)) return;
+    }
     if (c instanceof Float32Array) {
       if (p.sgemmBatched && a instanceof Float32Array && b instanceof Float32Array && p.sgemmBatched(batch, M, N, K, a, aOffs, aRs, aCs, b, bOffs, bRs, bCs, c, cOffs, ldc, alpha, accumulate)) return;
     } else if (c instanceof Float64Array) {
@@ -168,6 +225,233 @@ export function gemmBatched(
     }
   }
   for (let i = 0; i < batch; i++) gemm(M, N, K, a, aOffs[i]!, aRs, aCs, b, bOffs[i]!, bRs, bCs, c, cOffs[i]!, ldc, alpha, accumulate);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The packed-B cache. A provider packs B (reads it and writes a copy in its kernel's layout) on
+// every product; with few rows (a batch of 64 through a 1024×1024 weight) that is 15–25% of the
+// product. A weight multiplied again unchanged (inference, evaluation) can keep its packed form,
+// as onnxruntime pre-packs constant weights. B's values are named by its Storage object and that
+// storage's version (bumped by every in-place write), plus the view (offset, strides, K×N) and
+// dtype. So that training (new values each step) pays nothing, a B is packed into the cache only
+// the second time the same values are seen; a version change drops the storage's packed copies,
+// and all copies together stay under a memory limit. To make room, the least recently used copies
+// are dropped, but only those unused since the newcomer was last seen: weights used in turn that
+// do not all fit (a model larger than the limit) keep the copies they have instead of evicting
+// each other on every call (which would pack into a fresh buffer every time).
+
+/** Default limit on the memory of packed copies (bytes); see setPackedCacheLimit. */
+export const PACKED_CACHE_LIMIT = 256 * 2 ** 20;
+/** Smallest B (elements) worth keeping packed by default: a smaller one packs in a few microseconds. */
+export const PACKED_MIN_ELEMENTS = 16384;
+let packedMinElements = PACKED_MIN_ELEMENTS;
+/** Views of one storage tracked at once (more, e.g. many slices of one buffer: start over). */
+const PACKED_MAX_VIEWS = 8;
+
+/** One view of a storage: seen once (packed null), or with its packed copy. */
+interface PackedView {
+  packed: Float32Array | Float64Array | null;
+  /** Whether `packed` holds B's packed form (else it is about to be filled). */
+  ready: boolean;
+  bytes: number;
+  /** The provider whose layout `packed` is in. */
+  by: GemmProvider | null;
+  /** packedTick at this view's last sighting and the one before. */
+  lastSeen: number;
+  prevSeen: number;
+  /** packedTick when `packed` was last used (the order of packedLru). */
+  lastUse: number;
+}
+
+/** The views of one storage seen at its current version (never referring to the storage itself). */
+interface PackedStorage {
+  version: number;
+  /** packedGeneration when the views were recorded (clearPackedCache starts a new one). */
+  generation: number;
+  readonly views: Map<string, PackedView>;
+}
+
+const packedStorages = new WeakMap<Storage, PackedStorage>();
+/** Views holding a packed copy, least recently used first. */
+const packedLru = new Set<PackedView>();
+let packedBytes = 0;
+let packedLimit = PACKED_CACHE_LIMIT;
+let packedGeneration = 0;
+/** Counts sightings: the cache's clock. */
+let packedTick = 0;
+let packs = 0;
+let hits = 0;
+/** Frees the copies of a storage that has been collected (they are not reachable through it then). */
+const packedFinalizer = typeof FinalizationRegistry === "function" ? new FinalizationRegistry<PackedStorage>(dropViews) : null;
+
+function dropView(v: PackedView): void {
+  if (v.packed === null) return;
+  packedLru.delete(v);
+  packedBytes -= v.bytes;
+  v.packed = null;
+  v.ready = false;
+  v.bytes = 0;
+  v.by = null;
+}
+
+function dropViews(e: PackedStorage): void {
+  for (const v of e.views.values()) dropView(v);
+  e.views.clear();
+}
+
+/**
+ * Whether `t`'s storage version changes whenever its values do, so that (storage, version) names
+ * them. Eager in-place writes, optimizers and compiled graphs' write-backs all bump it; the
+ * exception is a compiled graph's own scratch buffers (src/backends/codegen: reused from call to
+ * call and rewritten by its kernels without a bump). Those are never leaves that require grad and
+ * never written in place (their version stays 0), so a B qualifies if its root is a leaf that
+ * requires grad (a model's parameters) or its storage has been written in place.
+ */
+function versionTracksValues(t: Tensor, s: Storage): boolean {
+  if (s.version > 0) return true;
+  const root = t._base ?? t;
+  return root.requiresGrad && root.gradFn === null;
+}
+
+/**
+ * The cache's record of B (`b` being bSource's storage data, seen as K×N at off/rs/cs), or null
+ * when B is not cached: on the first sighting of these values, or when they are not trackable.
+ */
+function packedSlot(bSource: Tensor, b: TypedArray, K: number, N: number, off: number, rs: number, cs: number): PackedView | null {
+  const s = bSource._storage;
+  if (s === null || s.data !== b || !versionTracksValues(bSource, s)) return null;
+  let e = packedStorages.get(s);
+  if (e === undefined) {
+    e = { version: s.version, generation: packedGeneration, views: new Map() };
+    packedStorages.set(s, e);
+    packedFinalizer?.register(s, e);
+  } else if (e.version !== s.version || e.generation !== packedGeneration) {
+    dropViews(e);
+    e.version = s.version;
+    e.generation = packedGeneration;
+  }
+  const key = `${off},${rs},${cs},${K},${N}`;
+  const now = ++packedTick;
+  const v = e.views.get(key);
+  if (v !== undefined) {
+    v.prevSeen = v.lastSeen;
+    v.lastSeen = now;
+    return v;
+  }
+  if (e.views.size >= PACKED_MAX_VIEWS) dropViews(e);
+  e.views.set(key, { packed: null, ready: false, bytes: 0, by: null, lastSeen: now, prevSeen: now, lastUse: 0 });
+  return null;
+}
+
+/**
+ * Gives `v` a fresh buffer for B's packed form, making room under the limit by dropping copies
+ * unused since v's previous sighting; false if there is no room.
+ */
+function allocatePacked(p: GemmProvider, v: PackedView, isDouble: boolean, K: number, N: number): boolean {
+  const length = p.packedLength!(isDouble, K, N);
+  const bytes = length * (isDouble ? 8 : 4);
+  if (length <= 0 || bytes > packedLimit) return false;
+  for (const old of packedLru) {
+    // The order is by last use: once one copy is too recent to drop, so are the rest.
+    if (packedBytes + bytes <= packedLimit || old.lastUse >= v.prevSeen) break;
+    dropView(old);
+  }
+  if (packedBytes + bytes > packedLimit) return false;
+  v.packed = isDouble ? new Float64Array(length) : new Float32Array(length);
+  v.ready = false;
+  v.bytes = bytes;
+  v.by = p;
+  packedBytes += bytes;
+  return true;
+}
+
+/** Readies `v` for a product: true with v.ready telling whether it holds B already. */
+function usePacked(p: GemmProvider, v: PackedView, isDouble: boolean, K: number, N: number): boolean {
+  // Another provider's copy may be in another layout.
+  if (v.by !== p) dropView(v);
+  if (v.packed === null && !allocatePacked(p, v, isDouble, K, N)) return false;
+  // Most recently used: to the end of the order.
+  v.lastUse = packedTick;
+  packedLru.delete(v);
+  packedLru.add(v);
+  return true;
+}
+
+/** Books a packed product's result; true if it ran (else the caller runs the product). */
+function settlePacked(v: PackedView, r: PackedResult): boolean {
+  if (r === PACKED_OK) {
+    if (v.ready) hits++;
+    else packs++;
+    v.ready = true;
+    return true;
+  }
+  dropView(v);
+  return r === PACKED_RAN;
+}
+
+function gemmPacked(
+  p: GemmProvider, v: PackedView, M: number, N: number, K: number,
+  a: TypedArray, aOff: number, aRs: number, aCs: number,
+  b: TypedArray, bOff: number, bRs: number, bCs: number,
+  c: TypedArray, cOff: number, ldc: number, alpha: number, accumulate: boolean,
+): boolean {
+  if (c instanceof Float32Array) {
+    if (!p.sgemmPacked || !(a instanceof Float32Array && b instanceof Float32Array) || !usePacked(p, v, false, K, N)) return false;
+    return settlePacked(v, p.sgemmPacked(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, v.packed as Float32Array, v.ready, c, cOff, ldc, alpha, accumulate));
+  }
+  if (c instanceof Float64Array) {
+    if (!p.dgemmPacked || !(a instanceof Float64Array && b instanceof Float64Array) || !usePacked(p, v, true, K, N)) return false;
+    return settlePacked(v, p.dgemmPacked(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, v.packed as Float64Array, v.ready, c, cOff, ldc, alpha, accumulate));
+  }
+  return false;
+}
+
+function gemmBatchedPacked(
+  p: GemmProvider, v: PackedView, batch: number, M: number, N: number, K: number,
+  a: TypedArray, aOffs: Float64Array, aRs: number, aCs: number,
+  b: TypedArray, bOff: number, bRs: number, bCs: number,
+  c: TypedArray, cOffs: Float64Array, ldc: number, alpha: number, accumulate: boolean,
+): boolean {
+  if (c instanceof Float32Array) {
+    if (!p.sgemmBatchedPacked || !(a instanceof Float32Array && b instanceof Float32Array) || !usePacked(p, v, false, K, N)) return false;
+    return settlePacked(v, p.sgemmBatchedPacked(batch, M, N, K, a, aOffs, aRs, aCs, b, bOff, bRs, bCs, v.packed as Float32Array, v.ready, c, cOffs, ldc, alpha, accumulate));
+  }
+  if (c instanceof Float64Array) {
+    if (!p.dgemmBatchedPacked || !(a instanceof Float64Array && b instanceof Float64Array) || !usePacked(p, v, true, K, N)) return false;
+    return settlePacked(v, p.dgemmBatchedPacked(batch, M, N, K, a, aOffs, aRs, aCs, b, bOff, bRs, bCs, v.packed as Float64Array, v.ready, c, cOffs, ldc, alpha, accumulate));
+  }
+  return false;
+}
+
+function sameOffsets(offs: Float64Array, n: number): boolean {
+  const first = offs[0];
+  for (let i = 1; i < n; i++) if (offs[i] !== first) return false;
+  return true;
+}
+
+/**
+ * Sets the memory limit of the packed-B cache in bytes (0 disables it), dropping least recently
+ * used copies to fit; returns the previous limit.
+ */
+export function setPackedCacheLimit(bytes: number): number {
+  const prev = packedLimit;
+  packedLimit = Math.max(0, bytes);
+  for (const v of packedLru) {
+    if (packedBytes <= packedLimit) break;
+    dropView(v);
+  }
+  return prev;
+}
+
+/** Drops every packed copy and sighting (a WeakMap cannot be walked: sightings end with their generation). */
+export function clearPackedCache(): void {
+  for (const v of [...packedLru]) dropView(v);
+  packedGeneration++;
+}
+
+/** The packed-B cache: packs and hits so far in this process, and the copies it holds now. */
+export function packedCacheStats(): { packs: number; hits: number; bytes: number; copies: number } {
+  return { packs, hits, bytes: packedBytes, copies: packedLru.size };
 }
 
 /** Packs a kc×nc block of B into ⌈nc/NR⌉ panels, each kc rows of NR values (zero-padded). */

@@ -1,13 +1,14 @@
 // The native matrix multiply (src/backends/native/runtime/gemm.cpp): sgemm/dgemm against the
 // JavaScript gemm on many shapes and stride patterns (edge tiles, transposed and broadcast
-// operands, accumulate, alpha, several cache blocks, the threaded path), the thread setting, and
-// eager matmul/conv2d with the native provider installed against the JavaScript kernels.
+// operands, accumulate, alpha, several cache blocks, the threaded path), the thread setting,
+// eager matmul/conv2d with the native provider installed against the JavaScript kernels, and
+// the packed-B cache (weights kept packed between products; src/ops/matmul-kernel.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as k from "../../src/index.js";
 import { nativeAvailable } from "../../src/backends/native/build.js";
 import { getNumThreads, loadNativeGemm, setNumThreads, type NativeGemm } from "../../src/backends/native/gemm.js";
 import { installNativeEagerKernels, nativeEagerProvider, uninstallNativeEagerKernels } from "../../src/backends/native/install-eager.js";
-import { gemm, gemmProvider, setGemmProvider, type GemmProvider } from "../../src/ops/matmul-kernel.js";
+import { clearPackedCache, gemm, gemmProvider, PACKED_OK, PACKED_RAN, packedCacheStats, setGemmProvider, setPackedCacheLimit, type GemmProvider } from "../../src/ops/matmul-kernel.js";
 
 const native = nativeAvailable();
 
@@ -306,6 +307,384 @@ describe.skipIf(!native)("eager kernels with the native gemm provider", () => {
     const f32 = k.conv2d(x, w, null, { padding: 2 }).toArray();
     const f64 = k.conv2d(x.double(), w.double(), null, { padding: 2 }).toArray();
     expectClose(f64, f32, 1e-5);
+  });
+});
+
+describe.skipIf(!native)("packed-B kernels", () => {
+  let g: NativeGemm;
+  beforeAll(() => {
+    g = loadNativeGemm()!;
+  });
+
+  /** Index of the first element where the arrays differ (bit for bit), or -1. */
+  function firstDifference(x: ArrayLike<number>, y: ArrayLike<number>): number {
+    if (x.length !== y.length) return 0;
+    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return i;
+    return -1;
+  }
+
+  it("read B's packed panels instead of B: identical to packing per call, at any M and thread count", () => {
+    try {
+      packedProducts();
+    } finally {
+      setNumThreads(0);
+    }
+  });
+
+  function packedProducts(): void {
+    for (const dtype of ["float32", "float64"] as const) {
+      const Arr = dtype === "float32" ? Float32Array : Float64Array;
+      for (const [N, K, transposed] of [[300, 700, true], [37, 9, false], [1030, 400, true], [2, 1, false]] as const) {
+        const bOff = 3;
+        const b = fill(new Arr(bOff + K * N), N + K);
+        const [bRs, bCs] = transposed ? [1, K] : [N, 1];
+        const length = g.packedLength(dtype === "float64", K, N);
+        // Views at offsets 0..2 elements into a buffer: the runtime aligns the panels itself.
+        for (const shift of [0, 1, 2]) {
+          const packed = new Arr(length + shift).subarray(shift);
+          let ready = false;
+          for (const [M, threads] of [[130, 2], [7, 1], [64, 2], [2, 1], [300, 1]] as const) {
+            setNumThreads(threads);
+            const a = fill(new Arr(M * K), M);
+            const want = new Arr(M * N);
+            const got = new Arr(M * N).fill(NaN);
+            if (dtype === "float32") g.sgemm(M, N, K, a as Float32Array, 0, K, 1, b as Float32Array, bOff, bRs, bCs, want as Float32Array, 0, N, 1, false);
+            else g.dgemm(M, N, K, a as Float64Array, 0, K, 1, b as Float64Array, bOff, bRs, bCs, want as Float64Array, 0, N, 1, false);
+            // Once packed, B is not read: a B of garbage gives the same product.
+            const bArg = ready ? new Arr(b.length).fill(1e30) : b;
+            const r = dtype === "float32"
+              ? g.sgemmPacked(M, N, K, a as Float32Array, 0, K, 1, bArg as Float32Array, bOff, bRs, bCs, packed as Float32Array, ready, got as Float32Array, 0, N, 1, false)
+              : g.dgemmPacked(M, N, K, a as Float64Array, 0, K, 1, bArg as Float64Array, bOff, bRs, bCs, packed as Float64Array, ready, got as Float64Array, 0, N, 1, false);
+            expect(r).toBe(PACKED_OK);
+            ready = true;
+            expect(firstDifference(got, want), `${dtype} ${M}x${N}x${K} shift ${shift}`).toBe(-1);
+          }
+        }
+      }
+    }
+  }
+
+  it("report products that do not pack B (one row or column) as run without the buffer", () => {
+    const b = fill(new Float32Array(50 * 40), 1);
+    const packed = new Float32Array(g.packedLength(false, 50, 40));
+    const c = new Float32Array(40);
+    expect(g.sgemmPacked(1, 40, 50, fill(new Float32Array(50), 2), 0, 50, 1, b, 0, 40, 1, packed, false, c, 0, 40, 1, false)).toBe(PACKED_RAN);
+    // Too short a buffer is refused, not overrun.
+    const short = new Float32Array(10);
+    const c2 = new Float32Array(4 * 40);
+    expect(g.sgemmPacked(4, 40, 50, fill(new Float32Array(200), 3), 0, 50, 1, b, 0, 40, 1, short, false, c2, 0, 40, 1, false)).toBe(PACKED_RAN);
+    const want = new Float32Array(4 * 40);
+    g.sgemm(4, 40, 50, fill(new Float32Array(200), 3), 0, 50, 1, b, 0, 40, 1, want, 0, 40, 1, false);
+    expect(firstDifference(c2, want)).toBe(-1);
+  });
+
+  it("run batches sharing one packed B like one product each", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      const Arr = dtype === "float32" ? Float32Array : Float64Array;
+      for (const [batch, M, N, K] of [[6, 20, 40, 30], [3, 130, 300, 200]] as const) {
+        const a = fill(new Arr(batch * M * K), batch);
+        const b = fill(new Arr(K * N + 2), batch + 1);
+        const aOffs = Float64Array.from({ length: batch }, (_, i) => i * M * K);
+        const bOffs = new Float64Array(batch).fill(2);
+        const cOffs = Float64Array.from({ length: batch }, (_, i) => i * M * N);
+        const want = new Arr(batch * M * N);
+        if (dtype === "float32") g.sgemmBatched(batch, M, N, K, a as Float32Array, aOffs, K, 1, b as Float32Array, bOffs, 1, K, want as Float32Array, cOffs, N, 1, false);
+        else g.dgemmBatched(batch, M, N, K, a as Float64Array, aOffs, K, 1, b as Float64Array, bOffs, 1, K, want as Float64Array, cOffs, N, 1, false);
+        const packed = new Arr(g.packedLength(dtype === "float64", K, N));
+        for (const ready of [false, true, true]) {
+          const got = new Arr(batch * M * N).fill(NaN);
+          const bArg = ready ? new Arr(b.length) : b;
+          const r = dtype === "float32"
+            ? g.sgemmBatchedPacked(batch, M, N, K, a as Float32Array, aOffs, K, 1, bArg as Float32Array, 2, 1, K, packed as Float32Array, ready, got as Float32Array, cOffs, N, 1, false)
+            : g.dgemmBatchedPacked(batch, M, N, K, a as Float64Array, aOffs, K, 1, bArg as Float64Array, 2, 1, K, packed as Float64Array, ready, got as Float64Array, cOffs, N, 1, false);
+          expect(r).toBe(PACKED_OK);
+          expect(firstDifference(got, want), `${dtype} batch ${batch} ready ${ready}`).toBe(-1);
+        }
+      }
+    }
+  });
+});
+
+describe.skipIf(!native)("packed-B cache of eager and compiled matmuls", () => {
+  let saved: GemmProvider | null = null;
+  beforeAll(() => {
+    saved = gemmProvider();
+    loadNativeGemm();
+    installNativeEagerKernels();
+  });
+  afterAll(() => {
+    setGemmProvider(saved);
+    setPackedCacheLimit(256 * 2 ** 20);
+  });
+
+  /** Packs and hits of the cache while `f` runs. */
+  function counted<T>(f: () => T): { value: T; packs: number; hits: number } {
+    const before = packedCacheStats();
+    const value = f();
+    const after = packedCacheStats();
+    return { value, packs: after.packs - before.packs, hits: after.hits - before.hits };
+  }
+
+  /** `f()` with the JavaScript kernel (no provider, so no cache). */
+  function reference(f: () => k.Tensor): Float32Array | Float64Array {
+    setGemmProvider(null);
+    try {
+      return f().toArray() as Float32Array | Float64Array;
+    } finally {
+      installNativeEagerKernels();
+    }
+  }
+
+  function expectClose(got: k.Tensor, want: ArrayLike<number>, rel: number, what = ""): void {
+    const g = got.toArray();
+    expect(g.length).toBe(want.length);
+    let worst = 0;
+    for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
+    expect(worst, what).toBeLessThan(rel);
+  }
+
+  it("packs a weight the second time it is multiplied unchanged, then reuses it", () => {
+    clearPackedCache();
+    k.manualSeed(10);
+    const lin = new k.nn.Linear(300, 200);
+    const x = k.randn([64, 300]);
+    const f = () => k.noGrad(() => x.matmul(lin.weight.T));
+    const want = reference(f);
+    const first = counted(f);
+    expect([first.packs, first.hits]).toEqual([0, 0]);
+    const second = counted(f);
+    expect([second.packs, second.hits]).toEqual([1, 0]);
+    const third = counted(f);
+    expect([third.packs, third.hits]).toEqual([0, 1]);
+    // The packed form gives exactly what packing per call gives.
+    expect(Array.from(second.value.toArray())).toEqual(Array.from(first.value.toArray()));
+    expect(Array.from(third.value.toArray())).toEqual(Array.from(first.value.toArray()));
+    expectClose(third.value, want, 5e-5);
+    expect(packedCacheStats().copies).toBe(1);
+  });
+
+  it("does not reuse a packed weight after an in-place write (add_, copy_, an optimizer step)", () => {
+    clearPackedCache();
+    k.manualSeed(11);
+    const lin = new k.nn.Linear(256, 128);
+    const x = k.randn([32, 256]);
+    const f = () => k.noGrad(() => x.matmul(lin.weight.T));
+    const warm = () => {
+      f();
+      f();
+      expect(counted(f).hits).toBe(1);
+    };
+    warm();
+    k.noGrad(() => lin.weight.add_(1));
+    const afterAdd = counted(f);
+    expect(afterAdd.hits).toBe(0);
+    expectClose(afterAdd.value, reference(f), 5e-5, "after add_");
+    warm();
+    k.noGrad(() => lin.weight.copy_(k.randn([128, 256])));
+    const afterCopy = counted(f);
+    expect(afterCopy.hits).toBe(0);
+    expectClose(afterCopy.value, reference(f), 5e-5, "after copy_");
+    warm();
+    const opt = new k.optim.SGD(lin.parameters(), { lr: 0.5 });
+    lin.forward(x).square().sum().backward();
+    opt.step();
+    const afterStep = counted(f);
+    expect(afterStep.hits).toBe(0);
+    expectClose(afterStep.value, reference(f), 5e-5, "after an SGD step");
+    // A write through another view of the same storage invalidates too.
+    warm();
+    k.noGrad(() => lin.weight.view([-1]).narrow(0, 5, 3).fill_(7));
+    const afterView = counted(f);
+    expect(afterView.hits).toBe(0);
+    expectClose(afterView.value, reference(f), 5e-5, "after a write through a view");
+  });
+
+  it("keeps views of one storage apart (offsets, transposes)", () => {
+    clearPackedCache();
+    k.manualSeed(12);
+    const w = new k.nn.Parameter(k.randn([256, 256]));
+    const x = k.randn([40, 128]);
+    const y = k.randn([40, 256]);
+    const fs = [
+      () => k.noGrad(() => x.matmul(w.narrow(0, 0, 128))),
+      () => k.noGrad(() => x.matmul(w.narrow(0, 128, 128))),
+      () => k.noGrad(() => x.matmul(w.narrow(1, 64, 128).narrow(0, 64, 128))),
+      () => k.noGrad(() => y.matmul(w)),
+      () => k.noGrad(() => y.matmul(w.T)),
+    ];
+    const wants = fs.map(reference);
+    let hits = 0;
+    for (let round = 0; round < 4; round++) {
+      fs.forEach((f, i) => {
+        const r = counted(f);
+        hits += r.hits;
+        expectClose(r.value, wants[i]!, 5e-5, `view ${i} round ${round}`);
+      });
+    }
+    expect(hits).toBe(2 * fs.length);
+  });
+
+  it("caches float64 weights", () => {
+    clearPackedCache();
+    k.manualSeed(13);
+    const w = new k.nn.Parameter(k.randn([200, 150], { dtype: "float64" }));
+    const x = k.randn([50, 150], { dtype: "float64" });
+    const f = () => k.noGrad(() => x.matmul(w.T));
+    const want = reference(f);
+    f();
+    f();
+    const r = counted(f);
+    expect(r.hits).toBe(1);
+    expectClose(r.value, want, 1e-12);
+    k.noGrad(() => w.mul_(-2));
+    const again = counted(f);
+    expect(again.hits).toBe(0);
+    expectClose(again.value, reference(f), 1e-12);
+  });
+
+  it("caches a weight shared by a batch of products (rows that do not fold into one product)", () => {
+    clearPackedCache();
+    k.manualSeed(14);
+    const w = new k.nn.Parameter(k.randn([96, 160]));
+    const xb = k.randn([30, 3, 160]).transpose(0, 1); // [3, 30, 160], rows of a batch 480 apart
+    const f = () => k.noGrad(() => xb.matmul(w.T));
+    const want = reference(f);
+    f();
+    f();
+    const r = counted(f);
+    expect(r.hits).toBe(1);
+    expectClose(r.value, want, 5e-5);
+  });
+
+  it("leaves alone tensors whose version does not track their values, and training steps", () => {
+    clearPackedCache();
+    k.manualSeed(15);
+    const plain = k.randn([128, 128]); // no grad, never written in place: not trackable
+    const x = k.randn([16, 128]);
+    const r = counted(() => {
+      for (let i = 0; i < 3; i++) x.matmul(plain);
+    });
+    expect(r.packs + r.hits).toBe(0);
+    // A training loop changes its weights every step: nothing is packed into the cache.
+    const lin = new k.nn.Linear(128, 128);
+    const opt = new k.optim.SGD(lin.parameters(), { lr: 0.01 });
+    const train = counted(() => {
+      for (let i = 0; i < 4; i++) {
+        opt.zeroGrad();
+        lin.forward(x).square().mean().backward();
+        opt.step();
+      }
+    });
+    expect(train.packs + train.hits).toBe(0);
+  });
+
+  it("in compiled graphs reuses packed weights, and never an intermediate's buffer", () => {
+    clearPackedCache();
+    k.manualSeed(16);
+    const lin = new k.nn.Linear(128, 160);
+    const fwd = (x: k.Tensor, h: k.Tensor) =>
+      k.noGrad(() => {
+        // B of the second product is an intermediate: a compiled graph's scratch buffer, reused
+        // from call to call with new values and no version bump.
+        const z = lin.forward(x).relu();
+        return z.matmul(h.mul(2).add(1)).sum(1);
+      });
+    const f = k.compile(fwd);
+    let hits = 0;
+    for (let i = 0; i < 5; i++) {
+      const x = k.randn([48, 128]);
+      const h = k.randn([160, 96]);
+      const r = counted(() => f(x, h));
+      hits += r.hits;
+      expectClose(r.value, reference(() => fwd(x, h)), 1e-4, `call ${i}`);
+    }
+    expect(hits).toBeGreaterThanOrEqual(3);
+    // An in-place update of the weight between calls is seen.
+    k.noGrad(() => lin.weight.mul_(0.5));
+    const x = k.randn([48, 128]);
+    const h = k.randn([160, 96]);
+    expectClose(f(x, h), reference(() => fwd(x, h)), 1e-4, "after mul_");
+  });
+
+  it("gives the JavaScript kernel's results over a random mix of products and in-place writes", () => {
+    clearPackedCache();
+    k.manualSeed(18);
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return Math.floor((seed / 2 ** 32) * n); // high bits: an LCG's low bits cycle quickly
+    };
+    const ws = [new k.nn.Parameter(k.randn([96, 80])), new k.nn.Parameter(k.randn([96, 80], { dtype: "float64" }))];
+    const views: ((w: k.Tensor) => k.Tensor)[] = [
+      (w) => w.T,
+      (w) => w.narrow(0, 16, 80),
+      (w) => w.narrow(0, 8, 80).T.narrow(0, 0, 64).T,
+      (w) => w.narrow(1, 10, 64).T,
+      (w) => w.narrow(0, 0, 80), // the second view at another offset
+    ];
+    const compiled = views.map((view) => k.compile((x: k.Tensor, w: k.Tensor) => k.noGrad(() => x.matmul(view(w)).relu())));
+    const writes: ((w: k.Tensor) => void)[] = [
+      (w) => k.noGrad(() => w.add_(0.25)),
+      (w) => k.noGrad(() => w.narrow(0, rnd(90), 3).mul_(-1)),
+      (w) => k.noGrad(() => w.copy_(k.randn(w.shape.slice(), { dtype: w.dtype }))),
+      (w) => new k.optim.SGD([w], { lr: 0.1 }).step(),
+    ];
+    let hits = 0;
+    for (let step = 0; step < 80; step++) {
+      const w = ws[rnd(2)]!;
+      const v = rnd(views.length);
+      const rows = [8, 33][rnd(2)]!;
+      const inner = views[v]!(w).shape[0]!;
+      const x = k.randn([rows, inner], { dtype: w.dtype });
+      const op = rnd(10);
+      if (op === 0) {
+        w.grad = k.randn(w.shape.slice(), { dtype: w.dtype });
+        writes[rnd(writes.length)]!(w);
+        continue;
+      }
+      const run = op < 5 ? () => k.noGrad(() => x.matmul(views[v]!(w)).relu()) : op < 8 ? () => compiled[v]!(x, w) : () => k.noGrad(() => k.stack([x, x.mul(2)], 1).transpose(0, 1).matmul(views[v]!(w)).relu());
+      const r = counted(run);
+      hits += r.hits;
+      const want = reference(op < 8 ? () => k.noGrad(() => x.matmul(views[v]!(w)).relu()) : () => k.noGrad(() => k.stack([x, x.mul(2)], 1).transpose(0, 1).matmul(views[v]!(w)).relu()));
+      expectClose(r.value, want, w.dtype === "float64" ? 1e-12 : 5e-5, `step ${step}`);
+    }
+    expect(hits).toBeGreaterThan(10);
+  });
+
+  it("keeps its copies under the memory limit: drops idle copies, and does not thrash", () => {
+    clearPackedCache();
+    k.manualSeed(17);
+    const ws = [0, 1, 2].map(() => new k.nn.Parameter(k.randn([256, 256])));
+    const x = k.randn([32, 256]);
+    const oneCopy = (256 * 256 + 17) * 4;
+    setPackedCacheLimit(2 * oneCopy);
+    try {
+      // Three weights in turn, room for two: two keep their copies and hit on every round (they
+      // do not evict each other, packing into fresh buffers on every call).
+      const rounds = [0, 1, 2, 3].map(() => counted(() => ws.forEach((w) => k.noGrad(() => x.matmul(w)))));
+      expect(rounds.map((r) => [r.packs, r.hits])).toEqual([[0, 0], [2, 0], [0, 2], [0, 2]]);
+      let s = packedCacheStats();
+      expect(s.copies).toBe(2);
+      expect(s.bytes).toBeLessThanOrEqual(2 * oneCopy);
+      // Then only the third: the least recently used copy (idle since) makes room for it.
+      const third = counted(() => [0, 1, 2].forEach(() => k.noGrad(() => x.matmul(ws[2]!))));
+      expect([third.packs, third.hits]).toEqual([1, 2]);
+      s = packedCacheStats();
+      expect(s.copies).toBe(2);
+      expect(s.bytes).toBeLessThanOrEqual(2 * oneCopy);
+      const first = counted(() => k.noGrad(() => x.matmul(ws[0]!)));
+      expect(first.hits).toBe(0);
+      // Results stay right whichever copies were dropped.
+      for (const w of ws) expectClose(k.noGrad(() => x.matmul(w)), reference(() => x.matmul(w)), 5e-5);
+      setPackedCacheLimit(0);
+      expect(packedCacheStats().bytes).toBe(0);
+      const r = counted(() => {
+        for (let i = 0; i < 3; i++) k.noGrad(() => x.matmul(ws[0]!));
+      });
+      expect(r.packs + r.hits).toBe(0);
+    } finally {
+      setPackedCacheLimit(256 * 2 ** 20);
+    }
   });
 });
 

@@ -2,13 +2,15 @@
 // on disk by build.ts), called through koffi with the typed arrays themselves as pointers, so no
 // data is copied. It holds the matrix multiply and the process's one pool of worker threads,
 // which generated kernels share (threads.ts), so it also owns the thread count.
-import type { GemmProvider } from "../../ops/matmul-kernel.js";
+import { PACKED_OK, PACKED_RAN, type GemmProvider } from "../../ops/matmul-kernel.js";
 import { log } from "../../compiler/logs.js";
 import { buildLibrary, buildLibraryInBackground, libraryPath, nativeAvailable, nativeBuildMode, runtimeSource, type NativeLibrary, type PendingBuild } from "./build.js";
 import { nodeHost } from "./host.js";
 
 const BATCHED_ARGS = "int64_t batch, int64_t M, int64_t N, int64_t K, const T* a, const double* aOffs, int64_t aRs, int64_t aCs, const T* b, const double* bOffs, int64_t bRs, int64_t bCs, T* c, const double* cOffs, int64_t ldc, double alpha, int32_t accumulate";
 const GEMM_ARGS = "int64_t M, int64_t N, int64_t K, const T* a, int64_t aOff, int64_t aRs, int64_t aCs, const T* b, int64_t bOff, int64_t bRs, int64_t bCs, T* c, int64_t cOff, int64_t ldc, double alpha, int32_t accumulate";
+const PACKED_ARGS = "int64_t M, int64_t N, int64_t K, const T* a, int64_t aOff, int64_t aRs, int64_t aCs, const T* b, int64_t bOff, int64_t bRs, int64_t bCs, T* packed, int64_t len, int32_t ready, T* c, int64_t cOff, int64_t ldc, double alpha, int32_t accumulate";
+const BATCHED_PACKED_ARGS = "int64_t batch, int64_t M, int64_t N, int64_t K, const T* a, const double* aOffs, int64_t aRs, int64_t aCs, const T* b, int64_t bOff, int64_t bRs, int64_t bCs, T* packed, int64_t len, int32_t ready, T* c, const double* cOffs, int64_t ldc, double alpha, int32_t accumulate";
 
 /** The runtime's functions: a GemmProvider that always handles the call, plus thread control. */
 export interface NativeGemm extends Required<GemmProvider> {
@@ -33,6 +35,11 @@ function bind(lib: NativeLibrary): NativeGemm {
   const d = lib.func(`void kiln_dgemm(${GEMM_ARGS.replace(/\bT\*/g, "double*")})`);
   const sb = lib.func(`void kiln_sgemm_batched(${BATCHED_ARGS.replace(/\bT\*/g, "float*")})`);
   const db = lib.func(`void kiln_dgemm_batched(${BATCHED_ARGS.replace(/\bT\*/g, "double*")})`);
+  const sp = lib.func(`int32_t kiln_sgemm_packed(${PACKED_ARGS.replace(/\bT\*/g, "float*")})`);
+  const dp = lib.func(`int32_t kiln_dgemm_packed(${PACKED_ARGS.replace(/\bT\*/g, "double*")})`);
+  const sbp = lib.func(`int32_t kiln_sgemm_batched_packed(${BATCHED_PACKED_ARGS.replace(/\bT\*/g, "float*")})`);
+  const dbp = lib.func(`int32_t kiln_dgemm_batched_packed(${BATCHED_PACKED_ARGS.replace(/\bT\*/g, "double*")})`);
+  const packedLength = lib.func("int64_t kiln_gemm_packed_length(int32_t isDouble, int64_t K, int64_t N)");
   const setThreads = lib.func("void kiln_set_num_threads(int32_t n)");
   const getThreads = lib.func("int32_t kiln_get_num_threads()");
   const parallelEntry = lib.func("void* kiln_parallel_for_entry()")();
@@ -48,12 +55,24 @@ function bind(lib: NativeLibrary): NativeGemm {
       f(batch, M, N, K, a, aOffs, aRs, aCs, b, bOffs, bRs, bCs, c, cOffs, ldc, alpha, accumulate ? 1 : 0);
       return true;
     };
+  // The runtime returns 1 when the buffer holds B's packed panels after the call, 0 when the product ran without it.
+  const callPacked = (f: Raw) =>
+    (M: number, N: number, K: number, a: unknown, aOff: number, aRs: number, aCs: number, b: unknown, bOff: number, bRs: number, bCs: number, packed: ArrayBufferView, ready: boolean, c: unknown, cOff: number, ldc: number, alpha: number, accumulate: boolean) =>
+      f(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, packed, (packed as Float32Array).length, ready ? 1 : 0, c, cOff, ldc, alpha, accumulate ? 1 : 0) === 1 ? PACKED_OK : PACKED_RAN;
+  const callBatchedPacked = (f: Raw) =>
+    (batch: number, M: number, N: number, K: number, a: unknown, aOffs: Float64Array, aRs: number, aCs: number, b: unknown, bOff: number, bRs: number, bCs: number, packed: ArrayBufferView, ready: boolean, c: unknown, cOffs: Float64Array, ldc: number, alpha: number, accumulate: boolean) =>
+      f(batch, M, N, K, a, aOffs, aRs, aCs, b, bOff, bRs, bCs, packed, (packed as Float32Array).length, ready ? 1 : 0, c, cOffs, ldc, alpha, accumulate ? 1 : 0) === 1 ? PACKED_OK : PACKED_RAN;
   return {
     library: lib,
     sgemm: call(s),
     dgemm: call(d),
     sgemmBatched: callBatched(sb),
     dgemmBatched: callBatched(db),
+    packedLength: (isDouble, K, N) => Number(packedLength(isDouble ? 1 : 0, K, N)),
+    sgemmPacked: callPacked(sp),
+    dgemmPacked: callPacked(dp),
+    sgemmBatchedPacked: callBatchedPacked(sbp),
+    dgemmBatchedPacked: callBatchedPacked(dbp),
     setNumThreads: (n) => void setThreads(Math.max(0, Math.floor(n))),
     getNumThreads: () => getThreads() as number,
     parallelEntry,

@@ -4,7 +4,7 @@
 // from the disk cache, or built: synchronously, or in the background under
 // `setNativeBuildMode("background")` (the JavaScript kernel runs until the build is done).
 import { envNumber } from "../../core/env.js";
-import { gemmProvider, PROVIDER_MIN_WORK, setGemmProvider, type GemmProvider } from "../../ops/matmul-kernel.js";
+import { gemmProvider, PACKED_MIN_ELEMENTS, PACKED_NOT_RUN, PROVIDER_MIN_WORK, setGemmProvider, setPackedCacheLimit, type GemmProvider } from "../../ops/matmul-kernel.js";
 import { nativeRuntime, type NativeGemm } from "./gemm.js";
 import { nodeHost } from "./host.js";
 
@@ -32,6 +32,27 @@ const lazyProvider: GemmProvider = {
     const g = ready ?? resolve();
     return g !== null && g.dgemmBatched(batch, M, N, K, a, aOffs, aRs, aCs, b, bOffs, bRs, bCs, c, cOffs, ldc, alpha, accumulate);
   },
+  // Packed copies only once the library is usable: 0 keeps the cache from allocating before then.
+  packedLength(isDouble, K, N) {
+    const g = ready ?? resolve();
+    return g === null ? 0 : g.packedLength(isDouble, K, N);
+  },
+  sgemmPacked(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, packed, isReady, c, cOff, ldc, alpha, accumulate) {
+    const g = ready ?? resolve();
+    return g === null ? PACKED_NOT_RUN : g.sgemmPacked(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, packed, isReady, c, cOff, ldc, alpha, accumulate);
+  },
+  dgemmPacked(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, packed, isReady, c, cOff, ldc, alpha, accumulate) {
+    const g = ready ?? resolve();
+    return g === null ? PACKED_NOT_RUN : g.dgemmPacked(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, packed, isReady, c, cOff, ldc, alpha, accumulate);
+  },
+  sgemmBatchedPacked(batch, M, N, K, a, aOffs, aRs, aCs, b, bOff, bRs, bCs, packed, isReady, c, cOffs, ldc, alpha, accumulate) {
+    const g = ready ?? resolve();
+    return g === null ? PACKED_NOT_RUN : g.sgemmBatchedPacked(batch, M, N, K, a, aOffs, aRs, aCs, b, bOff, bRs, bCs, packed, isReady, c, cOffs, ldc, alpha, accumulate);
+  },
+  dgemmBatchedPacked(batch, M, N, K, a, aOffs, aRs, aCs, b, bOff, bRs, bCs, packed, isReady, c, cOffs, ldc, alpha, accumulate) {
+    const g = ready ?? resolve();
+    return g === null ? PACKED_NOT_RUN : g.dgemmBatchedPacked(batch, M, N, K, a, aOffs, aRs, aCs, b, bOff, bRs, bCs, packed, isReady, c, cOffs, ldc, alpha, accumulate);
+  },
 };
 
 /**
@@ -44,8 +65,14 @@ export function installNativeEagerKernels(): boolean {
   const h = nodeHost();
   if (!h || h.env.KILN_NATIVE === "0") return false;
   // KILN_NATIVE_MIN_ELEMENTS (the native target's size threshold; 0 in the tests) also sets the
-  // smallest product, in multiply-adds, that goes to the native gemm.
-  setGemmProvider(lazyProvider, { minWork: envNumber("KILN_NATIVE_MIN_ELEMENTS", PROVIDER_MIN_WORK) });
+  // smallest product, in multiply-adds, that goes to the native gemm, and when lower than the
+  // default the smallest B kept packed between calls (so the tests run small weights through
+  // the packed-B cache too).
+  const minWork = envNumber("KILN_NATIVE_MIN_ELEMENTS", PROVIDER_MIN_WORK);
+  setGemmProvider(lazyProvider, { minWork, packedMinElements: minWork < PROVIDER_MIN_WORK ? minWork : PACKED_MIN_ELEMENTS });
+  // KILN_GEMM_PACKED_CACHE_MB: memory for weights kept packed between products (0 turns it off).
+  const mb = envNumber("KILN_GEMM_PACKED_CACHE_MB", -1);
+  if (mb >= 0) setPackedCacheLimit(mb * 2 ** 20);
   return true;
 }
 

@@ -6,6 +6,8 @@
 // absorbs every stride pattern (transposed, broadcast 0-strides), so the kernels see only unit
 // strides; packed panels are zero-padded, so edge tiles run the same kernel into a scratch tile.
 // Large products are split over threads by blocks of rows × groups of columns (gemmParallel).
+// A caller may keep a whole packed B between calls (kiln_*_packed: a weight multiplied again and
+// again), in one layout for any M and thread count, so products skip packing it.
 // Semantics are those of `gemm` in src/ops/matmul-kernel.ts:
 //   A(i,k) = a[aOff + i·aRs + k·aCs], B(k,j) = b[bOff + k·bRs + j·bCs], C(i,j) = c[cOff + i·ldc + j].
 // Without `accumulate` C is only written (never read, so stale NaNs in C do not leak). Each
@@ -581,14 +583,30 @@ template <typename T> struct Problem {
   int64_t ldc;
   T alpha;
   bool accumulate;
+  /** A whole packed B (see packedPanels) to fill, or with packedReady to read instead of B; or null. */
+  T* packed = nullptr;
+  bool packedReady = false;
 };
+
+/**
+ * The layout of a whole packed B, shared by both drivers so that a packed copy kept between calls
+ * serves any M and thread count: depth blocks of KC rows (the drivers' depth blocking, which
+ * depends on K only, so sums run in the same order with and without a kept copy), each holding
+ * all ⌈N/NR⌉ panels of kc×NR. The panels of columns [jc, jc + nc) of the depth block at row pc
+ * start at packedPanels(...) and follow each other, as in a driver's own packed block.
+ */
+template <typename T> int64_t packedDepthBlock(int64_t K) { return balanced(K, Blocking<T>::KC, 1); }
+template <typename T> int64_t packedWidth(int64_t N) { return ceilDiv(N, Blocking<T>::NR) * Blocking<T>::NR; }
+template <typename T> T* packedPanels(const Problem<T>& p, int64_t pc, int64_t jc, int64_t kc) {
+  return p.packed + pc * packedWidth<T>(p.N) + jc * kc;
+}
 
 template <typename T> void gemmSerial(const Problem<T>& p) {
   constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NR;
   const int64_t NC = balanced(p.N, Blocking<T>::NC, NR);
-  const int64_t KC = balanced(p.K, Blocking<T>::KC, 1);
+  const int64_t KC = packedDepthBlock<T>(p.K);
   const int64_t MC = balanced(p.M, Blocking<T>::MC, MR);
-  T* pb = scratchB<T>(size_t(KC) * size_t(ceilDiv(NC, NR) * NR));
+  T* scratch = p.packed ? nullptr : scratchB<T>(size_t(KC) * size_t(ceilDiv(NC, NR) * NR));
   T* pa = scratchA<T>(size_t(KC) * size_t(ceilDiv(MC, MR) * MR) + PACK_SLACK);
   for (int64_t jc = 0; jc < p.N; jc += NC) {
     const int64_t nc = std::min(NC, p.N - jc);
@@ -596,7 +614,8 @@ template <typename T> void gemmSerial(const Problem<T>& p) {
       const int64_t kc = std::min(KC, p.K - pc);
       const bool add = p.accumulate || pc > 0;
       const T* bBlock = p.b + pc * p.bRs + jc * p.bCs;
-      packB(kc, nc, 0, ceilDiv(nc, NR), bBlock, p.bRs, p.bCs, pb);
+      T* pb = p.packed ? packedPanels(p, pc, jc, kc) : scratch;
+      if (!p.packedReady) packB(kc, nc, 0, ceilDiv(nc, NR), bBlock, p.bRs, p.bCs, pb);
       for (int64_t ic = 0; ic < p.M; ic += MC) {
         const int64_t mc = std::min(MC, p.M - ic);
         packA(mc, kc, p.a + ic * p.aRs + pc * p.aCs, p.aRs, p.aCs, pa);
@@ -654,13 +673,13 @@ template <typename T> struct ParallelBlock {
     for (int64_t pc = 0; pc < p.K; pc += w.KC) {
       const int64_t kc = std::min(w.KC, p.K - pc);
       const bool add = p.accumulate || pc > 0;
-      T* pbk = w.pb + pc * w.ncPad;
+      T* pbk = p.packed ? packedPanels(p, pc, w.jc, kc) : w.pb + pc * w.ncPad;
       packA(mc, kc, p.a + ic * p.aRs + pc * p.aCs, p.aRs, p.aCs, pa);
       for (int64_t s = 0; s < span; ++s) {
         const int64_t g = g0 + (first + s) % span;
         const int64_t q0 = g * GROUP;
         const int64_t q1 = std::min(w.panels, q0 + GROUP);
-        packOnce(w.state[(pc / w.KC) * w.groupsMax + g], [&] { packB(kc, w.nc, q0, q1, bBlock + pc * p.bRs, p.bRs, p.bCs, pbk); });
+        if (!p.packedReady) packOnce(w.state[(pc / w.KC) * w.groupsMax + g], [&] { packB(kc, w.nc, q0, q1, bBlock + pc * p.bRs, p.bRs, p.bCs, pbk); });
         macroKernel(mc, w.nc, kc, q0 * NR, std::min(w.nc, q1 * NR), pa, pbk, p.c + ic * p.ldc + w.jc, p.ldc, p.alpha, add);
       }
     }
@@ -671,7 +690,7 @@ template <typename T> void gemmParallel(const Problem<T>& p, int threads) {
   constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NR;
   ParallelBlock<T> w{};
   w.p = &p;
-  w.KC = balanced(p.K, Blocking<T>::KC, 1);
+  w.KC = packedDepthBlock<T>(p.K);
   const int64_t kBlocks = ceilDiv(p.K, w.KC);
   const int64_t ncMax = std::max<int64_t>(GROUP * NR, std::min<int64_t>(Blocking<T>::NC, PARALLEL_B_BYTES / int64_t(sizeof(T)) / p.K / NR * NR));
   const int64_t NC = balanced(p.N, ncMax, NR);
@@ -682,7 +701,7 @@ template <typename T> void gemmParallel(const Problem<T>& p, int threads) {
   if (ceilDiv(p.M, w.MC) < 2 * threads && p.M >= 2 * threads * 4 * MR) w.MC = ceilDiv(ceilDiv(p.M, 2 * threads), MR) * MR;
   w.mBlocks = ceilDiv(p.M, w.MC);
   // Depth block kb (rows pc = kb·KC on) of the packed B starts at pb + pc·ncPad.
-  w.pb = scratchB<T>(size_t(p.K) * size_t(w.ncPad));
+  w.pb = p.packed ? nullptr : scratchB<T>(size_t(p.K) * size_t(w.ncPad));
   const size_t states = size_t(kBlocks * w.groupsMax);
   std::unique_ptr<std::atomic<int>[]> state(new std::atomic<int>[states]);
   w.state = state.get();
@@ -767,9 +786,15 @@ void gemv(int64_t n, int64_t K, const T* a, int64_t rs, int64_t cs, const T* x, 
   else for (int64_t i = 0; i < n; ++i) y[i * ys] = alpha * acc[i];
 }
 
+/**
+ * One product. With `packed` (a whole packed B, see packedPanels) the drivers pack B there, or
+ * with `packedReady` read it from there without touching B. Only products of at least two rows
+ * and columns and some depth use it (the others do not pack B); the caller checks packable().
+ */
 template <typename T>
 void gemm(int64_t M, int64_t N, int64_t K, const T* a, int64_t aOff, int64_t aRs, int64_t aCs, const T* b, int64_t bOff,
-          int64_t bRs, int64_t bCs, T* c, int64_t cOff, int64_t ldc, double alpha, int32_t accumulate) {
+          int64_t bRs, int64_t bCs, T* c, int64_t cOff, int64_t ldc, double alpha, int32_t accumulate, T* packed = nullptr,
+          bool packedReady = false) {
   if (M <= 0 || N <= 0) return;
   a += aOff;
   b += bOff;
@@ -782,12 +807,63 @@ void gemm(int64_t M, int64_t N, int64_t K, const T* a, int64_t aOff, int64_t aRs
   const T al = T(alpha);
   if (N == 1) return gemv(M, K, a, aRs, aCs, b, bRs, c, ldc, al, accumulate != 0);
   if (M == 1) return gemv(N, K, b, bCs, bRs, a, aCs, c, 1, al, accumulate != 0);
-  const Problem<T> p{M, N, K, a, aRs, aCs, b, bRs, bCs, c, ldc, al, accumulate != 0};
+  Problem<T> p{M, N, K, a, aRs, aCs, b, bRs, bCs, c, ldc, al, accumulate != 0};
+  p.packed = packed;
+  p.packedReady = packed != nullptr && packedReady;
   const double work = double(M) * double(N) * double(K);
   // At least PARALLEL_MIN_WORK multiply-adds per thread; serial inside pool items.
   const int threads = int(std::min<double>(maxThreads(), std::max(1.0, work / double(PARALLEL_MIN_WORK))));
   if (threads > 1 && !inPool) return gemmParallel(p, threads);
   gemmSerial(p);
+}
+
+/** Whether a product of this shape packs B (so a packed B can be made or used by it). */
+bool packable(int64_t M, int64_t N, int64_t K) { return M >= 2 && N >= 2 && K >= 1; }
+
+/** Elements of a caller's buffer for a packed K×N B: the panels, room to align them, and a header. */
+template <typename T> int64_t packedBufferLength(int64_t K, int64_t N) {
+  return K * packedWidth<T>(N) + int64_t(64 / sizeof(T)) + 1;
+}
+
+/**
+ * The 64-byte-aligned panels inside a caller's buffer of `len` elements (a JavaScript typed array,
+ * aligned only to its element), or null if it cannot be used. Packing records the alignment offset
+ * in the buffer's last element and reading takes it from there, so panels packed by one call are
+ * found by the next; were the buffer ever moved, the recorded offset would no longer align and the
+ * buffer is refused rather than misread.
+ */
+template <typename T> T* packedData(T* buf, int64_t len, int64_t K, int64_t N, bool ready) {
+  if (buf == nullptr || len < packedBufferLength<T>(K, N)) return nullptr;
+  constexpr int64_t maxOff = int64_t(64 / sizeof(T)) - 1;
+  int64_t off;
+  if (ready) {
+    const T recorded = buf[len - 1];
+    if (!(recorded >= T(0) && recorded <= T(maxOff))) return nullptr;
+    off = int64_t(recorded);
+  } else {
+    off = int64_t((64 - reinterpret_cast<uintptr_t>(buf) % 64) % 64) / int64_t(sizeof(T));
+    if (off > maxOff) return nullptr;
+    buf[len - 1] = T(off);
+  }
+  T* data = buf + off;
+  return reinterpret_cast<uintptr_t>(data) % 64 == 0 ? data : nullptr;
+}
+
+/**
+ * A product into a caller's packed-B buffer: `ready` 0 packs B there while multiplying, 1 reads
+ * the panels a previous call packed there (B itself is not read). Returns 1 when the buffer holds
+ * B's packed panels after the call, 0 when the product ran without it (then it must not be
+ * marked ready).
+ */
+template <typename T>
+int32_t gemmPacked(int64_t M, int64_t N, int64_t K, const T* a, int64_t aOff, int64_t aRs, int64_t aCs, const T* b,
+                   int64_t bOff, int64_t bRs, int64_t bCs, T* buf, int64_t len, int32_t ready, T* c, int64_t cOff,
+                   int64_t ldc, double alpha, int32_t accumulate) {
+  T* packed = packable(M, N, K) ? packedData(buf, len, K, N, ready != 0) : nullptr;
+  // A fresh buffer is first written here: huge pages spare most of its page faults.
+  if (packed && !ready) adviseHugePages(packed, size_t(K * packedWidth<T>(N)) * sizeof(T));
+  gemm<T>(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate, packed, ready != 0);
+  return packed ? 1 : 0;
 }
 
 /** The products of gemmBatched as pool items (each product serial: it runs inside a pool item). */
@@ -797,16 +873,22 @@ template <typename T> struct BatchJob {
   const double* aOffs;
   int64_t aRs, aCs;
   const T* b;
-  const double* bOffs;
+  const double* bOffs;  // null: every product's B is at bOff
+  int64_t bOff;
   int64_t bRs, bCs;
   T* c;
   const double* cOffs;
   int64_t ldc;
   double alpha;
   int32_t accumulate;
+  T* packed;  // a packed B shared by all products (ready), or null
+  int64_t first;  // products before this one are done
+  void product(int64_t i) const {
+    gemm<T>(M, N, K, a, int64_t(aOffs[i]), aRs, aCs, b, bOffs ? int64_t(bOffs[i]) : bOff, bRs, bCs, c, int64_t(cOffs[i]), ldc, alpha, accumulate, packed, true);
+  }
   static void run(void* ctx, int64_t i, int, int) {
     const BatchJob& j = *static_cast<const BatchJob*>(ctx);
-    gemm<T>(j.M, j.N, j.K, j.a, int64_t(j.aOffs[i]), j.aRs, j.aCs, j.b, int64_t(j.bOffs[i]), j.bRs, j.bCs, j.c, int64_t(j.cOffs[i]), j.ldc, j.alpha, j.accumulate);
+    j.product(j.first + i);
   }
 };
 
@@ -814,21 +896,45 @@ template <typename T> struct BatchJob {
  * A batch of products of one shape at different offsets (doubles: exact below 2^53). Products
  * too small to be threaded one by one are spread over the threads instead.
  */
+template <typename T> void gemmBatched(BatchJob<T>& job, int64_t batch) {
+  if (batch <= job.first) return;
+  const double work = double(job.M) * double(job.N) * double(job.K);
+  const int64_t n = batch - job.first;
+  const int threads = int(std::min<double>({double(maxThreads()), double(n), std::max(1.0, work * double(n) / double(PARALLEL_MIN_WORK))}));
+  if (threads > 1 && work < 2.0 * double(PARALLEL_MIN_WORK) && !inPool) {
+    pool().run(threads, n, &BatchJob<T>::run, &job);
+    return;
+  }
+  for (int64_t i = job.first; i < batch; ++i) job.product(i);
+}
+
 template <typename T>
 void gemmBatched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* a, const double* aOffs, int64_t aRs, int64_t aCs,
                  const T* b, const double* bOffs, int64_t bRs, int64_t bCs, T* c, const double* cOffs, int64_t ldc,
                  double alpha, int32_t accumulate) {
-  if (batch <= 0) return;
-  const double work = double(M) * double(N) * double(K);
-  const int threads = int(std::min<double>({double(maxThreads()), double(batch), std::max(1.0, work * double(batch) / double(PARALLEL_MIN_WORK))}));
-  if (threads > 1 && work < 2.0 * double(PARALLEL_MIN_WORK) && !inPool) {
-    const BatchJob<T> job{M, N, K, a, aOffs, aRs, aCs, b, bOffs, bRs, bCs, c, cOffs, ldc, alpha, accumulate};
-    pool().run(threads, batch, &BatchJob<T>::run, const_cast<BatchJob<T>*>(&job));
-    return;
+  BatchJob<T> job{M, N, K, a, aOffs, aRs, aCs, b, bOffs, 0, bRs, bCs, c, cOffs, ldc, alpha, accumulate, nullptr, 0};
+  gemmBatched(job, batch);
+}
+
+/**
+ * gemmBatched for products that share one B (at bOff), kept packed in a caller's buffer as for
+ * gemmPacked. Unless the buffer is ready the first product packs it, and the others (which may
+ * run at once on the pool) then only read it.
+ */
+template <typename T>
+int32_t gemmBatchedPacked(int64_t batch, int64_t M, int64_t N, int64_t K, const T* a, const double* aOffs, int64_t aRs,
+                          int64_t aCs, const T* b, int64_t bOff, int64_t bRs, int64_t bCs, T* buf, int64_t len,
+                          int32_t ready, T* c, const double* cOffs, int64_t ldc, double alpha, int32_t accumulate) {
+  if (batch <= 0) return 0;
+  T* packed = packable(M, N, K) ? packedData(buf, len, K, N, ready != 0) : nullptr;
+  BatchJob<T> job{M, N, K, a, aOffs, aRs, aCs, b, nullptr, bOff, bRs, bCs, c, cOffs, ldc, alpha, accumulate, packed, 0};
+  if (packed && !ready) {
+    adviseHugePages(packed, size_t(K * packedWidth<T>(N)) * sizeof(T));
+    gemm<T>(M, N, K, a, int64_t(aOffs[0]), aRs, aCs, b, bOff, bRs, bCs, c, int64_t(cOffs[0]), ldc, alpha, accumulate, packed, false);
+    job.first = 1;
   }
-  for (int64_t i = 0; i < batch; ++i) {
-    gemm<T>(M, N, K, a, int64_t(aOffs[i]), aRs, aCs, b, int64_t(bOffs[i]), bRs, bCs, c, int64_t(cOffs[i]), ldc, alpha, accumulate);
-  }
+  gemmBatched(job, batch);
+  return packed ? 1 : 0;
 }
 
 }  // namespace
@@ -857,6 +963,43 @@ void kiln_dgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const do
                         int64_t aCs, const double* b, const double* bOffs, int64_t bRs, int64_t bCs, double* c,
                         const double* cOffs, int64_t ldc, double alpha, int32_t accumulate) {
   gemmBatched<double>(batch, M, N, K, a, aOffs, aRs, aCs, b, bOffs, bRs, bCs, c, cOffs, ldc, alpha, accumulate);
+}
+
+/** Elements of the buffer kiln_[sd]gemm_packed need for a packed K×N B (isDouble: of doubles). */
+int64_t kiln_gemm_packed_length(int32_t isDouble, int64_t K, int64_t N) {
+  return isDouble ? packedBufferLength<double>(K, N) : packedBufferLength<float>(K, N);
+}
+
+/**
+ * kiln_sgemm with B's packed panels kept in `packed` (len floats, see kiln_gemm_packed_length):
+ * ready 0 packs them there while multiplying, 1 reads them from there instead of B. Returns 1 when
+ * `packed` holds B's panels after the call, 0 when the product ran without it.
+ */
+int32_t kiln_sgemm_packed(int64_t M, int64_t N, int64_t K, const float* a, int64_t aOff, int64_t aRs, int64_t aCs,
+                          const float* b, int64_t bOff, int64_t bRs, int64_t bCs, float* packed, int64_t len, int32_t ready,
+                          float* c, int64_t cOff, int64_t ldc, double alpha, int32_t accumulate) {
+  return gemmPacked<float>(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, packed, len, ready, c, cOff, ldc, alpha, accumulate);
+}
+
+int32_t kiln_dgemm_packed(int64_t M, int64_t N, int64_t K, const double* a, int64_t aOff, int64_t aRs, int64_t aCs,
+                          const double* b, int64_t bOff, int64_t bRs, int64_t bCs, double* packed, int64_t len,
+                          int32_t ready, double* c, int64_t cOff, int64_t ldc, double alpha, int32_t accumulate) {
+  return gemmPacked<double>(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, packed, len, ready, c, cOff, ldc, alpha, accumulate);
+}
+
+/** kiln_sgemm_batched for products sharing one B at bOff, kept packed as for kiln_sgemm_packed. */
+int32_t kiln_sgemm_batched_packed(int64_t batch, int64_t M, int64_t N, int64_t K, const float* a, const double* aOffs,
+                                  int64_t aRs, int64_t aCs, const float* b, int64_t bOff, int64_t bRs, int64_t bCs,
+                                  float* packed, int64_t len, int32_t ready, float* c, const double* cOffs, int64_t ldc,
+                                  double alpha, int32_t accumulate) {
+  return gemmBatchedPacked<float>(batch, M, N, K, a, aOffs, aRs, aCs, b, bOff, bRs, bCs, packed, len, ready, c, cOffs, ldc, alpha, accumulate);
+}
+
+int32_t kiln_dgemm_batched_packed(int64_t batch, int64_t M, int64_t N, int64_t K, const double* a, const double* aOffs,
+                                  int64_t aRs, int64_t aCs, const double* b, int64_t bOff, int64_t bRs, int64_t bCs,
+                                  double* packed, int64_t len, int32_t ready, double* c, const double* cOffs, int64_t ldc,
+                                  double alpha, int32_t accumulate) {
+  return gemmBatchedPacked<double>(batch, M, N, K, a, aOffs, aRs, aCs, b, bOff, bRs, bCs, packed, len, ready, c, cOffs, ldc, alpha, accumulate);
 }
 
 /** Threads of later products and generated kernels in this process (n ≤ 0: the default, OMP_NUM_THREADS or the cores). */
