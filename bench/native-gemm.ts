@@ -1,5 +1,6 @@
 // The native gemm (src/backends/native/runtime/gemm.cpp) against the JavaScript kernel, through
-// eager k.matmul / k.conv2d: the provider is switched per run, so the rows compare the same op.
+// eager k.matmul / k.conv2d: the provider is switched per run, so the rows compare the same op
+// (and a linear layer's product with its weight kept packed between calls).
 // Skipped where no C++ compiler or koffi is available.
 import * as k from "../src/index.js";
 import { nativeAvailable, unavailableReason } from "../src/backends/native/build.js";
@@ -89,6 +90,24 @@ const linearNative: Benchmark = {
   },
 };
 register(linearNative);
+// The same product with W a parameter multiplied again unchanged (inference): after its second
+// use its packed form is kept (the packed-B cache of src/ops/matmul-kernel.ts) and B is not
+// packed again. The row above has a plain tensor as W, whose version does not track its values.
+const linearPacked: Benchmark = {
+  name: "linear float32 64x1024x1024 (x·Wᵀ), native gemm, W kept packed",
+  size: "64x1024 · (1024x1024)ᵀ",
+  flops: 2 * 64 * 1024 * 1024,
+  runs: 21,
+  baseline: linearNative.name,
+  setup: () => {
+    const p = nativeProvider(linearPacked);
+    if (!p) return null;
+    const x = rand([64, 1024]);
+    const w = new k.nn.Parameter(rand([1024, 1024]));
+    return () => using(p, 0, () => k.noGrad(() => k.matmul(x, w.T)));
+  },
+};
+register(linearPacked);
 
 // The conv2d of benchmarks.ts: im2col + gemm per image.
 const convFlops = 2 * 8 * 64 * 32 * 32 * 32 * 9;
