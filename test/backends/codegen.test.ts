@@ -143,6 +143,49 @@ describe("default backend: fusion", () => {
     expect(schedule(compiled[0]!)).toContain("load(x -> permute)");
   });
 
+  it("walks reductions over outer dims as columns: per reduced row, a contiguous run of outputs", () => {
+    const isColumns = (c: CompiledGraph) => /^\/\/ kernel \d+ \(columns\)/m.test(c.code!);
+    // A bias gradient: sum over the rows; 300 columns make two blocks of the JS target (256 wide).
+    const bias = capture((g: Tensor) => g.sum(0));
+    const g = k.randn([37, 300]);
+    expectClose(bias.f(g) as Tensor, g.sum(0));
+    expect(isColumns(bias.compiled[0]!)).toBe(true);
+    // Four reduced rows per pass over the block, the accumulator kept in a local between them.
+    expect(bias.compiled[0]!.code).toContain("_j + 4 <= rn");
+    // Reduced dims that merge ([8, 128] of [8, 128, 256]) and a transposed view are columns too;
+    // a reduction over the contiguous dim keeps the row loops.
+    const cases: [(t: Tensor) => Tensor, Tensor, boolean][] = [
+      [(t) => t.sum([0, 1]), k.randn([8, 16, 24]), true],
+      [(t) => t.T.sum(1), k.randn([20, 30]), true],
+      [(t) => t.sum(1), k.randn([20, 30]), false],
+      [(t) => t.T.sum(0), k.randn([20, 30]), false],
+    ];
+    for (const [fn, x, columns] of cases) {
+      const c = capture(fn);
+      expectClose(c.f(x) as Tensor, fn(x));
+      expect(isColumns(c.compiled[0]!)).toBe(columns);
+    }
+    // Reductions that do not need each other's results share one pass over the input (layerNorm's
+    // weight and bias gradients); one that does (a variance from the mean) gets a pass of its own.
+    const ln = capture((gy: Tensor, xh: Tensor) => [gy.mul(xh).sum(0), gy.sum(0)]);
+    const [gy, xh] = [k.randn([70, 40]), k.randn([70, 40])];
+    (ln.f(gy, xh) as Tensor[]).forEach((t, i) => expectClose(t, [gy.mul(xh).sum(0), gy.sum(0)][i]!));
+    expect(ln.compiled[0]!.code).toContain("// phase 0, 1: sum, sum");
+    const centred = capture((t: Tensor) => t.sub(t.mean(0)).square().mean(0));
+    expectClose(centred.f(gy) as Tensor, gy.sub(gy.mean(0)).square().mean(0));
+    expect(centred.compiled[0]!.code).toContain("// phase 0: mean");
+    expect(centred.compiled[0]!.code).toContain("// phase 1: mean");
+    // softmax over dim 0: exp is computed in the sum's pass and read back in the writing pass
+    // from the block's scratch buffer, as the row loops keep it per row.
+    const sm = capture((t: Tensor) => t.softmax(0));
+    const z = k.randn([40, 33]);
+    expectClose(sm.f(z) as Tensor, z.softmax(0));
+    expect(isColumns(sm.compiled[0]!)).toBe(true);
+    const phase2 = sm.compiled[0]!.code!.split("// phase 2")[1]!;
+    expect(phase2).toMatch(/= S0\[/);
+    expect(phase2).not.toContain("Math.exp");
+  });
+
   it("materialises a value read in a way that does not line up (transpose of an intermediate)", () => {
     const { f, compiled } = capture((x: Tensor) => {
       const y = x.exp();
@@ -180,6 +223,28 @@ describe("default backend: results", () => {
     }
     expect(compiled).toHaveLength(1);
     expect(compiler.stats().compiles).toBe(1);
+  });
+
+  it("compiles column reductions once for dynamic dims, with ragged blocks, several phases and multi-dim reductions", () => {
+    compiler.reset();
+    const fn = (x: Tensor, b: Tensor) => {
+      const centred = x.sub(x.mean([0, 2], { keepdim: true }));
+      return [centred.square().mean([0, 2]).add(b), x.amax(0), centred.exp().sum(0).log()];
+    };
+    const { f, compiled } = capture(fn, { dynamic: true });
+    for (const [a, n, c] of [
+      [3, 5, 300],
+      [2, 1, 7],
+      [4, 9, 260],
+      [1, 3, 2],
+    ] as const) {
+      // [a, n, 4, c] whose dims 0 and 2 (reduced) do not merge into one.
+      const x = k.randn([a, 5, n, c]).slice(1, 0, 4).permute([0, 2, 1, 3]);
+      const b = k.randn([n, c]);
+      const got = f(x, b) as Tensor[];
+      fn(x, b).forEach((t, i) => expectClose(got[i]!, t, 1e-4));
+    }
+    expect(compiled).toHaveLength(1);
   });
 
   it("handles strided, offset and broadcast inputs", () => {

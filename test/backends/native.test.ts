@@ -12,6 +12,7 @@ import * as k from "../../src/index.js";
 import { compile, type Tensor } from "../../src/index.js";
 import { buildLibrary, nativeAvailable, PRELUDE_HEADER } from "../../src/backends/native/build.js";
 import { conditionToCpp, exprToCpp, statementsToCpp } from "../../src/backends/native/js-to-cpp.js";
+import { nativeBackend } from "../../src/backends/default.js";
 
 const native = nativeAvailable();
 const VALUES = [0, -0, 1, -1, 0.5, -2.5, 2.5, 1.5, 0.49999999999999994, 7, -7, 3e9, -3e9, 2 ** 31, 1e-300, NaN, Infinity, -Infinity];
@@ -125,6 +126,117 @@ describe.skipIf(!native)("native target: vectorised reductions", () => {
     const e = soft(x).toArray() as Float32Array;
     const c = (compile(soft, { backend: "native" })(x) as Tensor).toArray() as Float32Array;
     e.forEach((v, i) => (Number.isNaN(v) ? expect(c[i]).toBeNaN() : expect(c[i]).toBeCloseTo(v, 6)));
+  });
+});
+
+/** Eager vs compiled: floats within `rtol` relative (1e-6 absolute), NaN where eager has NaN, the sign of zero, ints and bools exactly. */
+function expectMatches(got: Tensor, want: Tensor, what: string, rtol = 1e-5): void {
+  expect(got.shape, what).toEqual(want.shape);
+  expect(got.dtype, what).toBe(want.dtype);
+  const g = got.toArray() as ArrayLike<number>;
+  const w = want.toArray() as ArrayLike<number>;
+  const exact = want.dtype === "int32" || want.dtype === "bool";
+  for (let i = 0; i < w.length; i++) {
+    const e = w[i]!;
+    const a = g[i]!;
+    if (Number.isNaN(e)) expect(a, `${what}, element ${i}`).toBeNaN();
+    else if (exact || e === 0 || !Number.isFinite(e)) expect(Object.is(a, e), `${what}, element ${i}: ${a} vs ${e}`).toBe(true);
+    else expect(Math.abs(a - e), `${what}, element ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(rtol * Math.abs(e) + 1e-6);
+  }
+}
+
+/** Tensors of `shape` with NaNs, signed zeros and ties among ordinary values (for max/min/argmax). */
+function awkward(shape: number[]): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const vals = [NaN, -0, 0, 1, -1, 2, 2, -3];
+  return k.tensor(Array.from({ length: n }, (_, i) => (i % 7 === 3 ? vals[(i >> 3) % vals.length]! : Math.round(Math.sin(i * 1.7) * 4)))).reshape(shape);
+}
+
+type ColumnCase = [name: string, fn: (...xs: Tensor[]) => Tensor | Tensor[], inputs: () => Tensor[], rtol?: number];
+
+/**
+ * Reductions over dims outer to a contiguous kept dim (run as column loops: per block of kept
+ * positions, stream the reduced rows), with the shapes the fused kernels support around them.
+ */
+const COLUMN_CASES: ColumnCase[] = [
+  ["sum(0), ragged blocks", (x) => x.sum(0), () => [k.randn([37, 300])]],
+  ["sum(0) keepdim", (x) => x.sum(0, { keepdim: true }), () => [k.randn([37, 45])]],
+  ["mean(0) float64", (x) => x.mean(0), () => [k.randn([33, 70], { dtype: "float64" })]],
+  ["long sum(0)", (x) => x.sum(0), () => [k.randn([5000, 24])], 1e-4],
+  ["prologue (a*b).sum(0), b broadcast", (a, b) => a.mul(b).add(1).sum(0), () => [k.randn([40, 50]), k.randn([50])]],
+  ["prologue with a [R,1] broadcast (stride 0 along the columns)", (a, c) => a.mul(c).sum(0), () => [k.randn([20, 16]), k.randn([20, 1])]],
+  ["epilogue mean(0)*2+bias, tanh", (x, b) => x.mean(0).mul(2).add(b).tanh(), () => [k.randn([50, 40]), k.randn([40])]],
+  ["two reductions in one kernel: sum and sum of squares", (x) => [x.sum(0), x.square().sum(0)], () => [k.randn([33, 20])]],
+  ["bias and layerNorm-weight gradients", (g, xh) => [g.mul(xh).sum(0), g.sum(0)], () => [k.randn([64, 48]), k.randn([64, 48])]],
+  ["var(0) and std(0, correction 0)", (x) => [x.var(0), x.std(0, { correction: 0 })], () => [k.randn([33, 20])]],
+  ["var(0) float64", (x) => x.var(0), () => [k.randn([33, 20], { dtype: "float64" })]],
+  ["amax/amin(0): NaN wins, +0 above -0", (x) => [x.amax(0), x.amin(0), x.neg().amax(0)], () => [awkward([9, 24])]],
+  ["argmax/argmin(0): first index of ties and NaN", (x) => [x.argmax(0), x.argmin(0)], () => [awkward([11, 20])]],
+  ["prod(0)", (x) => x.prod(0), () => [k.rand([6, 20]).add(0.5)]],
+  ["logsumexp(0)", (x) => x.logsumexp(0), () => [k.randn([30, 20])]],
+  ["softmax(0) and logSoftmax(0): phases with full-size writes", (x) => [x.softmax(0), x.logSoftmax(0)], () => [k.randn([30, 20])]],
+  ["normalise over dim 0 (mean, std, then more pointwise work)", (x) => x.sub(x.mean(0, { keepdim: true })).div(x.std(0, { keepdim: true }).add(1e-5)).relu(), () => [k.randn([25, 18])]],
+  ["a transposed view reduced along its rows", (x) => x.T.sum(1), () => [k.randn([40, 30])]],
+  ["a transposed input", (x) => x.sum(1), () => [k.randn([40, 30]).T]],
+  ["an offset, strided input", (x) => x.mul(x).sum(0), () => [k.randn([40, 50]).slice(1, 3, 45)]],
+  ["sum([0, 1]) of a 3-d tensor (merged reduced dims)", (x) => x.sum([0, 1]), () => [k.randn([4, 8, 24])]],
+  ["sum(1) of a 3-d tensor (an outer kept dim)", (x) => x.sum(1).mul(3), () => [k.randn([4, 7, 24])]],
+  ["sum([0, 2]) of a 4-d tensor (reduced dims that do not merge)", (x) => x.sum([0, 2]), () => [k.randn([4, 6, 5, 16])]],
+  ["mean([0, 2], keepdim) then pointwise", (x) => x.mean([0, 2], { keepdim: true }).sub(1), () => [k.randn([3, 5, 4, 16])]],
+  ["int32 sum(0) wraps exactly", (x) => x.mul(65536).sum(0), () => [k.randint(-40000, 40000, [20, 16])]],
+  ["all/any(0)", (x) => [x.gt(0).all(0), x.gt(0).any(0)], () => [k.randn([3, 20])]],
+  ["norm(2, 0)", (x) => x.norm(2, 0), () => [k.randn([30, 20])]],
+  ["two kept columns", (x) => x.sum(0), () => [k.randn([300, 2])]],
+];
+
+describe.skipIf(!native)("column reductions (reduced dims outer to a contiguous kept dim)", () => {
+  for (const backend of ["native", "js"] as const) {
+    it(`match eager through the ${backend} target: reducers, prologues, epilogues, views, keepdim, several dims, dtypes`, () => {
+      k.manualSeed(7);
+      for (const [name, fn, inputs, rtol] of COLUMN_CASES) {
+        const xs = inputs();
+        const want = fn(...xs);
+        const got = compile(fn, { backend })(...xs);
+        const w = Array.isArray(want) ? want : [want];
+        const g = Array.isArray(got) ? got : [got];
+        w.forEach((t, i) => expectMatches(g[i]!, t, `${name} (${backend}), output ${i}`, rtol));
+      }
+    });
+  }
+
+  it("runs as column loops in C++, split among threads, and serves dynamic shapes with the same code", () => {
+    const codes: string[] = [];
+    const f = compile((x: Tensor, b: Tensor) => x.mul(2).sum(0).add(b), {
+      dynamic: true,
+      backend: (g, ex) => {
+        const c = nativeBackend(g, ex);
+        codes.push(c.code ?? "");
+        return c;
+      },
+    });
+    for (const [n, m] of [[30, 40], [7, 300], [1000, 9], [2, 64], [50, 3]] as const) {
+      const x = k.randn([n, m]);
+      const b = k.randn([m]);
+      expectMatches(f(x, b) as Tensor, x.mul(2).sum(0).add(b), `[${n}, ${m}]`);
+    }
+    expect(codes).toHaveLength(1);
+    const cpp = codes[0]!.slice(codes[0]!.indexOf("// native module"));
+    expect(cpp).toMatch(/\/\/ kernel \d+ \(columns\)/);
+    expect(cpp).toContain("kn::parallel_for(units");
+    // The inner loop runs over the block's columns, four reduced rows per pass.
+    expect(cpp).toMatch(/#pragma omp simd\n\s*for \(int64_t _c = 0; _c < bl; _c\+\+\)/);
+    expect(cpp).toContain("_j + 4 <= rn");
+    // Independent reductions (layerNorm's weight and bias gradients) share one pass over the input.
+    const ln: string[] = [];
+    const lnFn = (gy: Tensor, xh: Tensor) => [gy.mul(xh).sum([0, 1]), gy.sum([0, 1])];
+    const lnF = compile(lnFn, { backend: (g, ex) => { const c = nativeBackend(g, ex); ln.push(c.code ?? ""); return c; } });
+    const [gy, xh] = [k.randn([4, 30, 40]), k.randn([4, 30, 40])];
+    (lnF(gy, xh) as Tensor[]).forEach((t, i) => expectMatches(t, lnFn(gy, xh)[i]!, "layerNorm gradients"));
+    expect(ln[0]!.slice(ln[0]!.indexOf("// native module"))).toContain("// phase 0, 1: sum, sum");
+    // A row reduction keeps the row loops.
+    const rows: string[] = [];
+    compile((x: Tensor) => x.sum(1), { backend: (g, ex) => { const c = nativeBackend(g, ex); rows.push(c.code ?? ""); return c; } })(k.randn([30, 40]));
+    expect(rows[0]).not.toContain("(columns)");
   });
 });
 

@@ -27,6 +27,13 @@ export interface KernelPhases {
   rowMembersReadyAt(p: number): Member[];
   /** Row-level members stored once per row. */
   rowStores: Member[];
+  /**
+   * Phases grouped into passes: a phase joins the pass before it when its reduction and stores
+   * need nothing that pass computes (sum and sum of squares, or the two reductions of layerNorm's
+   * weight and bias gradients, read their input once). For column loops, where a block's reduced
+   * positions are too many to stay in cache between passes.
+   */
+  passes(): number[][];
 }
 
 export function kernelPhases(k: Kernel): KernelPhases {
@@ -94,5 +101,22 @@ export function kernelPhases(k: Kernel): KernelPhases {
     accessesOf,
     rowMembersReadyAt: (p) => k.members.filter((m) => live.has(m) && m.level === "row" && !m.reducer && ready.get(m) === p),
     rowStores: k.members.filter((m) => m.store && m.level === "row"),
+    passes: () => {
+      const out: number[][] = [];
+      for (let p = 0; p < count; ) {
+        const group = [p];
+        let q = p + 1;
+        for (; q < count; q++) {
+          const red = reductionOf(q);
+          const input = red ? red.operands[0]! : null;
+          if (!input || ("member" in input && ready.get(input.member)! > p)) break;
+          if (storesOf(q).some((m) => ready.get(m)! > p)) break;
+          group.push(q);
+        }
+        out.push(group);
+        p = q;
+      }
+      return out;
+    },
   };
 }

@@ -3,9 +3,9 @@
 // structure (codegen/phases.ts): per row, one pass over the reduced dims for each reduction, with
 // full-level values computed inline. Differences that matter for speed: float32 work stays in
 // float, inner loops are `#pragma omp simd` (with an OpenMP reduction clause for sums), rows (or,
-// without reductions, segments of the data) are shared among threads by the runtime's pool
-// (runtime/kiln_parallel.hpp), and transcendental functions are the vectorisable ones of
-// runtime/kiln_math.hpp.
+// without reductions, segments of the data; for column plans, blocks of columns) are shared among
+// threads by the runtime's pool (runtime/kiln_parallel.hpp), and transcendental functions are the
+// vectorisable ones of runtime/kiln_math.hpp.
 //
 // Calling convention: `void name(void* D0, ..., void* Dn-1, const int32_t* M)`, one pointer per
 // access of the kernel and an int32 array M laid out as:
@@ -13,8 +13,8 @@
 // where O are element offsets of the accesses for this call (written per call).
 import type { DType } from "../../core/dtype.js";
 import { envNumber } from "../../core/env.js";
-import { memberConstants, renameIds } from "../codegen/fragments.js";
-import { kernelPhases } from "../codegen/phases.js";
+import { declaredNames, memberConstants, renameIds } from "../codegen/fragments.js";
+import { kernelPhases, type KernelPhases } from "../codegen/phases.js";
 import type { Variant } from "../codegen/render-js.js";
 import type { Access, Kernel, Member } from "../codegen/schedule.js";
 import { cppLiteral, exprToCpp, extremumAccumulator, statementsToCpp, sumAccumulator, type CppContext } from "./js-to-cpp.js";
@@ -60,7 +60,7 @@ function operandDType(o: Member["operands"][number]): DType {
 }
 
 export function cppVariantKey(v: Variant): string {
-  return `${v.outer}${v.inner}${v.strides.join("")}`;
+  return `${v.column ? "k" : ""}${v.outer}${v.inner}${v.strides.join("")}`;
 }
 
 export function cppKernelName(k: Kernel, v: Variant): string {
@@ -103,6 +103,8 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
   const load = (a: Access, index: string): string => `const ${computeType(accessDType(a))} l${a.index} = D${a.index}[${index}];`;
   const store = (m: Member, index: string): string => `D${m.store!.index}[${index}] = (${C_TYPE[m.node.dtype]})${value(m)};`;
   const innerIndex = (a: Access, q: string) => (v.strides[a.index] === "1" ? `${q} + _r` : v.strides[a.index] === "0" ? q : `${q} + _r * is${a.index}`);
+
+  if (v.column) return renderColumns(k, v, kp, pre, compute, load, store, renames);
 
   const used = new Set<Access>(kp.rowLoads);
   const body: string[] = [];
@@ -257,6 +259,244 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
       `(void)on; (void)rn; (void)ri;`,
       ...(R === 0 ? [`if (ri == 0 || rn == 0) return;`, `const int64_t nrows = rn / ri, nseg = (ri + ${SEGMENT} - 1) / ${SEGMENT};`] : []),
       `kn::parallel_for(${units}, ${grain}, ${parallel}, [&](int64_t _begin, int64_t _end) { ${name}_range(_begin, _end, ${k.accesses.map((a) => `P${a.index}`).join(", ")}, M); });`,
+    ].map((l) => "  " + l),
+    "}",
+  );
+  return { name, source: L.join("\n"), pointers: n };
+}
+
+/** Widest block of columns; test mode: narrow, so the suite's small tensors make several blocks and ragged ends. */
+const COLUMN_BLOCK = PARALLEL_MIN === 0 ? 16 : 1024;
+/** Bytes of a block's arrays (row values, accumulators) kept within about half of a core's L1 data cache. */
+const COLUMN_BYTES = 16384;
+/** Narrowest block a parallel split makes (a run of 32 floats is two cache lines per reduced position). */
+const COLUMN_MIN = PARALLEL_MIN === 0 ? 8 : 32;
+/** Reduced positions per pass over a block's columns (one reduced dim). */
+const COLUMN_UNROLL = 4;
+/**
+ * A parallel kernel narrows its blocks while there are fewer than 8 to share (the pool makes up to
+ * 4 chunks per thread), but not below COLUMN_WIDE columns; below that only while there are fewer
+ * than 2. Measured on 2 cores for a [1024, 1024] column sum: 2 blocks of 512 columns 78 µs,
+ * 4 of 256 92 µs, 8 of 128 115 µs (a row sum: 75 µs).
+ */
+const COLUMN_WIDE = 512;
+/**
+ * The column variant (codegen/plan.ts `columnPlan`), the native counterpart of render-js.ts
+ * `renderColumns`: units of work are blocks of up to COLUMN_BLOCK positions of the innermost kept
+ * dim (times the other kept positions), shared among threads. Per block, each phase walks the
+ * reduced positions and, for each, the block's columns in a `#pragma omp simd` loop: one
+ * accumulator per column in local arrays, so the loop streams contiguous runs of the input and
+ * vectorises across columns (a column sum runs at the speed of a row sum).
+ */
+function renderColumns(
+  k: Kernel,
+  v: Variant,
+  kp: KernelPhases,
+  pre: string[],
+  compute: (m: Member) => string,
+  load: (a: Access, index: string) => string,
+  store: (m: Member, index: string) => string,
+  renames: Map<Member, Map<string, string>>,
+): RenderedCpp {
+  const n = k.accesses.length;
+  const value = (m: Member) => `v${kp.index.get(m)!}`;
+  const arr = (m: Member) => `V${kp.index.get(m)!}`;
+  const used = new Set<Access>();
+  const accName = (m: Member, name: string) => `R${kp.index.get(m)!}_${name}`;
+  const operand = (o: Member["operands"][number]) => ("member" in o ? value(o.member) : `l${o.access.index}`);
+  const colIndex = (a: Access, p: string) => {
+    const cls = v.strides[a.index];
+    return cls === "1" ? `${p}${a.index} + _c` : cls === "0" ? `${p}${a.index}` : `${p}${a.index} + _c * is${a.index}`;
+  };
+  /**
+   * Per reduction: its reducer, with its accumulators renamed to locals of their own (`a<member>_<name>`,
+   * so reductions sharing a pass do not collide) beside the prelude renames; their C++ type; and
+   * whether it is a Math.max/min fold.
+   */
+  const folds = new Map(
+    kp.reductions.map((m) => {
+      const r = m.reducer!.reducer;
+      const extremum = extremumAccumulator(r.step);
+      const accs = extremum ? [extremum.acc] : declaredNames(r.init);
+      const map = new Map(renames.get(m)!);
+      for (const a of accs) map.set(a, `a${kp.index.get(m)!}_${a}`);
+      const xType = computeType(operandDType(m.operands[0]!));
+      return [m, { r, map, extremum, xType, names: accs.map((a) => map.get(a)!), accType: extremum ? xType : "double" }];
+    }),
+  );
+  const foldOf = (m: Member) => folds.get(m)!;
+
+  const rowInputs = (ms: Member[], extra: Member[]): string[] => {
+    const out: string[] = [];
+    const inLoop = new Set(ms);
+    const seen = new Set<unknown>();
+    for (const m of [...ms, ...extra]) {
+      for (const o of m.operands) {
+        if ("member" in o) {
+          const src = o.member;
+          if (src.level !== "row" || inLoop.has(src) || seen.has(src)) continue;
+          seen.add(src);
+          out.push(`const ${computeType(src.node.dtype)} ${value(src)} = ${arr(src)}[_c];`);
+        } else if (o.access.level === "row" && !seen.has(o.access)) {
+          seen.add(o.access);
+          used.add(o.access);
+          out.push(load(o.access, colIndex(o.access, "p")));
+        }
+      }
+    }
+    return out;
+  };
+  const rowLoop = (lines: string[]): string[] => (lines.length ? ["#pragma omp simd", `for (int64_t _c = 0; _c < bl; _c++) {`, ...lines.map((l) => "  " + l), `}`] : []);
+  const rowWork = (p: number, before: string[], computed: Member[]): string[] => {
+    const ms = kp.rowMembersReadyAt(p);
+    const lines = [...rowInputs([...computed, ...ms], []), ...before];
+    for (const m of ms) lines.push(compute(m), `${arr(m)}[_c] = ${value(m)};`);
+    return before.length || ms.length ? rowLoop(lines) : [];
+  };
+
+  const body: string[] = [];
+  body.push(...rowWork(0, [], []));
+  for (const group of kp.passes()) {
+    const reds = group.map((p) => kp.reductionOf(p)).filter((m): m is Member => m !== null);
+    const stores = group.flatMap((p) => kp.storesOf(p));
+    const need = new Set(group.flatMap((p) => kp.membersOf(p)));
+    const ms = k.members.filter((m) => need.has(m));
+    const accs = kp.accessesOf(ms, reds, stores);
+    accs.forEach((a) => used.add(a));
+    const ph: string[] = [`// phase ${group.join(", ")}${reds.length ? `: ${reds.map((m) => m.def.name).join(", ")}` : ""}${stores.length ? `, writes ${stores.map(value).join(", ")}` : ""}`, "{"];
+    const init: string[] = [];
+    for (const red of reds) {
+      const f = foldOf(red);
+      if (f.extremum) init.push(`${accName(red, f.names[0]!)}[_c] = ${f.extremum.op === "max" ? "-" : ""}INFINITY;`);
+      else init.push(...statementsToCpp(renameIds(f.r.init, f.map), { float: false }), ...f.names.map((nm) => `${accName(red, nm)}[_c] = ${nm};`));
+    }
+    ph.push(...rowLoop(init).map((l) => "  " + l));
+    ph.push(`  ${accs.map((a) => `int64_t q${a.index} = p${a.index};`).join(" ")}`);
+    /** One reduced position, `u` rows after q (unrolled loops only have one reduced dim): loads, members, stores, the steps. */
+    const position = (u: number): string[] => {
+      const at = (a: Access, base: string) => (u === 0 ? base : `${base} + ${u === 1 ? "" : `${u} * `}rs${a.index}`);
+      const lines: string[] = [];
+      for (const a of accs) if (!a.store) lines.push(load(a, at(a, v.strides[a.index] === "0" ? `q${a.index}` : colIndex(a, "q"))));
+      for (const m of ms) lines.push(compute(m));
+      for (const m of stores) lines.push(store(m, at(m.store!, colIndex(m.store!, "q"))));
+      for (const red of reds) {
+        const f = foldOf(red);
+        const x = operand(red.operands[0]!);
+        if (f.extremum) {
+          const acc = f.names[0]!;
+          lines.push(`${acc} = kn::j${f.extremum.op}(${acc}, (${f.xType})${x});`);
+          continue;
+        }
+        const step = [`const double x = ${x};`];
+        if (/\br\b/.test(f.r.step)) step.push(`const double r = (double)(_j + ${u});`);
+        step.push(...statementsToCpp(renameIds(f.r.step, f.map), { float: false }, ""));
+        lines.push("{", ...step.map((l) => "  " + l), "}");
+      }
+      return ["{", ...lines.map((l) => "  " + l), "}"];
+    };
+    /** The loop over the block's columns for `rows` consecutive reduced positions; accumulators stay in registers across them. */
+    const columns = (rows: number): string[] => {
+      const body = rowInputs(ms, reds);
+      for (const red of reds) body.push(...foldOf(red).names.map((nm) => `${foldOf(red).accType} ${nm} = ${accName(red, nm)}[_c];`));
+      for (let u = 0; u < rows; u++) body.push(...position(u));
+      for (const red of reds) body.push(...foldOf(red).names.map((nm) => `${accName(red, nm)}[_c] = ${nm};`));
+      return [`#pragma omp simd`, `for (int64_t _c = 0; _c < bl; _c++) {`, ...body.map((l) => "  " + l), `}`];
+    };
+    if (v.inner === 1) {
+      // The same order of steps per column as one position at a time, with fewer trips of the accumulators through memory.
+      ph.push(`  int64_t _j = 0;`, `  for (; _j + ${COLUMN_UNROLL} <= rn; _j += ${COLUMN_UNROLL}) {`);
+      ph.push(...columns(COLUMN_UNROLL).map((l) => "    " + l), `    ${accs.map((a) => `q${a.index} += ${COLUMN_UNROLL} * rs${a.index};`).join(" ")}`, `  }`);
+      ph.push(`  for (; _j < rn; _j++) {`, ...columns(1).map((l) => "    " + l), `    ${accs.map((a) => `q${a.index} += rs${a.index};`).join(" ")}`);
+    } else {
+      ph.push(`  int64_t ridx[32] = {0};`, `  for (int64_t _j = 0; _j < rn; _j++) {`, ...columns(1).map((l) => "    " + l));
+      ph.push(`    for (int d = rRank - 1; d >= 0; d--) {`, `      ridx[d]++;`);
+      for (const a of accs) ph.push(`      q${a.index} += rs[${a.index} * rRank + d];`);
+      ph.push(`      if (ridx[d] < rShape[d]) break;`);
+      for (const a of accs) ph.push(`      q${a.index} -= (int64_t)rs[${a.index} * rRank + d] * rShape[d];`);
+      ph.push(`      ridx[d] = 0;`, `    }`);
+    }
+    ph.push(`  }`);
+    // Each reduction's result, then the row work that waits for it.
+    for (const p of group) {
+      const red = kp.reductionOf(p);
+      if (!red) continue;
+      const f = foldOf(red);
+      const before = [
+        `const double count = (double)rn;`,
+        ...f.names.map((nm) => `const ${f.accType} ${nm} = ${accName(red, nm)}[_c];`),
+        `const ${computeType(red.node.dtype)} ${value(red)} = ${convert(red.node.dtype, exprToCpp(renameIds(f.r.result, f.map), { float: false }))};`,
+        `${arr(red)}[_c] = ${value(red)};`,
+      ];
+      ph.push(...rowWork(p + 1, before, [red]).map((l) => "  " + l));
+    }
+    ph.push("}");
+    body.push(...ph);
+  }
+  const storeLines: string[] = [];
+  for (const m of kp.rowStores) {
+    used.add(m.store!);
+    storeLines.push(`D${m.store!.index}[${colIndex(m.store!, "p")}] = (${C_TYPE[m.node.dtype]})${arr(m)}[_c];`);
+  }
+  body.push(...rowLoop(storeLines));
+
+  const accs = [...used].sort((a, b) => a.index - b.index);
+  const arrays: [string, string][] = [];
+  for (const m of k.members) if (kp.live.has(m) && m.level === "row") arrays.push([computeType(m.node.dtype), arr(m)]);
+  for (const [m, f] of folds) for (const nm of f.names) arrays.push([f.accType, accName(m, nm)]);
+  const perColumn = arrays.reduce((b, [t]) => b + (t === "float" ? 4 : 8), 0);
+  // Wide blocks stream long runs of each row (measured: 512 columns 1.5x as fast per element as 128).
+  const block = Math.max(COLUMN_MIN, Math.min(COLUMN_BLOCK, Math.floor(COLUMN_BYTES / Math.max(1, perColumn) / 8) * 8));
+  const parallel = `on * rn >= ${PARALLEL_MIN}`;
+  // The block width: `block`, narrower (down to COLUMN_MIN) while a parallel kernel has too few blocks to share.
+  const blocks = [
+    `const int64_t C = ri, nrest = C > 0 ? on / C : 0;`,
+    `int64_t bw = C < ${block} ? C : ${block};`,
+    `if (${parallel}) while (bw > ${COLUMN_MIN} && nrest * ((C + bw - 1) / bw) < (bw > ${COLUMN_WIDE} ? 8 : 2)) bw = ((bw >> 1) + 7) & ~(int64_t)7;`,
+    `int64_t nblk = (C + bw - 1) / bw;`,
+    // Blocks of equal width (a multiple of 8, at most `block`), so no thread gets a longer one.
+    `bw = (((C + nblk - 1) / nblk) + 7) & ~(int64_t)7; nblk = (C + bw - 1) / bw;`,
+  ];
+  const name = cppKernelName(k, v);
+  const params = [...k.accesses.map((a) => `void* P${a.index}`), "const int32_t* M"];
+  const decl: string[] = [
+    `const int64_t on = M[${n}], rn = M[${n} + 1], ri = M[${n} + 2];`,
+    `const int oRank = M[${n} + 3]; const int32_t* oShape = M + ${n} + 4;`,
+    `const int rRank = oShape[oRank]; const int32_t* rShape = oShape + oRank + 1;`,
+    `const int32_t* os = rShape + rRank; const int32_t* rs = os + ${n} * oRank; const int32_t* is = rs + ${n} * rRank;`,
+    `(void)on; (void)rn; (void)ri; (void)os; (void)rs; (void)is; (void)oShape; (void)rShape;`,
+  ];
+  const pointers: string[] = [];
+  for (const a of accs) {
+    pointers.push(`${C_TYPE[accessDType(a)]}* __restrict D${a.index} = (${C_TYPE[accessDType(a)]}*)P${a.index};`);
+    if (v.strides[a.index] === "n") pointers.push(`const int64_t is${a.index} = is[${a.index}];`);
+    if (v.inner === 1) pointers.push(`const int64_t rs${a.index} = rs[${a.index}];`);
+  }
+  const unit: string[] = [
+    `for (int64_t u = _begin; u < _end; u++) {`,
+    `  const int64_t _o = u / nblk, c0 = (u % nblk) * bw, bl = C - c0 < bw ? C - c0 : bw;`,
+    `  ${accs.map((a) => `int64_t p${a.index} = M[${a.index}] + c0 * (int64_t)is[${a.index}];`).join(" ")}`,
+  ];
+  if (v.outer === 1) for (const a of accs) unit.push(`  p${a.index} += _o * (int64_t)os[${a.index}];`);
+  if (v.outer === "m") {
+    unit.push(`  { int64_t t = _o; for (int d = oRank - 1; d >= 0; d--) { const int64_t i = t % oShape[d]; t /= oShape[d];`);
+    for (const a of accs) unit.push(`    p${a.index} += i * os[${a.index} * oRank + d];`);
+    unit.push(`  } }`);
+  }
+  unit.push(...arrays.map(([t, nm]) => `  ${t} ${nm}[${block}];`), ...body.map((l) => "  " + l), `}`);
+
+  const L: string[] = [];
+  L.push(`// kernel ${k.id} (columns): ${k.members.filter((m) => kp.live.has(m)).map((m) => m.def.name).join(", ")}`);
+  L.push(`static void ${name}_range(int64_t _begin, int64_t _end, ${params.map((p) => p.replace("* ", "* __restrict ")).join(", ")}) {`);
+  L.push(...[...decl, ...pre, ...pointers, ...blocks, ...unit].map((l) => "  " + l), "}");
+  L.push(`extern "C" void ${name}(${params.join(", ")}) {`);
+  L.push(
+    ...[
+      decl[0]!,
+      `if (on == 0 || ri == 0) return;`,
+      ...blocks,
+      `const int64_t units = nrest * nblk;`,
+      `const int64_t work = rn * bw > 0 ? rn * bw : 1;`,
+      `kn::parallel_for(units, (${SEGMENT} + work - 1) / work, units > 1 && ${parallel}, [&](int64_t _begin, int64_t _end) { ${name}_range(_begin, _end, ${k.accesses.map((a) => `P${a.index}`).join(", ")}, M); });`,
     ].map((l) => "  " + l),
     "}",
   );
