@@ -236,13 +236,7 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
 
   const name = cppKernelName(k, v);
   const params = [...k.accesses.map((a) => `void* P${a.index}`), "const int32_t* M"];
-  const decl: string[] = [
-    `const int64_t on = M[${n}], rn = M[${n} + 1], ri = M[${n} + 2];`,
-    `const int oRank = M[${n} + 3]; const int32_t* oShape = M + ${n} + 4;`,
-    `const int rRank = oShape[oRank]; const int32_t* rShape = oShape + oRank + 1;`,
-    `const int32_t* os = rShape + rRank; const int32_t* rs = os + ${n} * oRank; const int32_t* is = rs + ${n} * rRank;`,
-    `(void)on; (void)rn; (void)ri; (void)os; (void)rs; (void)is; (void)oShape; (void)rShape;`,
-  ];
+  const decl: string[] = metaDeclarations(n);
   const pointers: string[] = [];
   for (const a of [...used].sort((x, y) => x.index - y.index)) {
     pointers.push(`${C_TYPE[accessDType(a)]}* __restrict D${a.index} = (${C_TYPE[accessDType(a)]}*)P${a.index};`);
@@ -267,6 +261,17 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
 
 /** Widest block of columns; test mode: narrow, so the suite's small tensors make several blocks and ragged ends. */
 const COLUMN_BLOCK = PARALLEL_MIN === 0 ? 16 : 1024;
+/** Reads a kernel's meta block (sizes, shapes, strides; see plan.ts) for `n` accesses. */
+function metaDeclarations(n: number): string[] {
+  return [
+    `const int64_t on = M[${n}], rn = M[${n} + 1], ri = M[${n} + 2];`,
+    `const int oRank = M[${n} + 3]; const int32_t* oShape = M + ${n} + 4;`,
+    `const int rRank = oShape[oRank]; const int32_t* rShape = oShape + oRank + 1;`,
+    `const int32_t* os = rShape + rRank; const int32_t* rs = os + ${n} * oRank; const int32_t* is = rs + ${n} * rRank;`,
+    `(void)on; (void)rn; (void)ri; (void)os; (void)rs; (void)is; (void)oShape; (void)rShape;`,
+  ];
+}
+
 /** Bytes of a block's arrays (row values, accumulators) kept within about half of a core's L1 data cache. */
 const COLUMN_BYTES = 16384;
 /** Narrowest block a parallel split makes (a run of 32 floats is two cache lines per reduced position). */
@@ -458,13 +463,7 @@ function renderColumns(
   ];
   const name = cppKernelName(k, v);
   const params = [...k.accesses.map((a) => `void* P${a.index}`), "const int32_t* M"];
-  const decl: string[] = [
-    `const int64_t on = M[${n}], rn = M[${n} + 1], ri = M[${n} + 2];`,
-    `const int oRank = M[${n} + 3]; const int32_t* oShape = M + ${n} + 4;`,
-    `const int rRank = oShape[oRank]; const int32_t* rShape = oShape + oRank + 1;`,
-    `const int32_t* os = rShape + rRank; const int32_t* rs = os + ${n} * oRank; const int32_t* is = rs + ${n} * rRank;`,
-    `(void)on; (void)rn; (void)ri; (void)os; (void)rs; (void)is; (void)oShape; (void)rShape;`,
-  ];
+  const decl: string[] = metaDeclarations(n);
   const pointers: string[] = [];
   for (const a of accs) {
     pointers.push(`${C_TYPE[accessDType(a)]}* __restrict D${a.index} = (${C_TYPE[accessDType(a)]}*)P${a.index};`);
