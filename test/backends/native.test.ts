@@ -237,6 +237,14 @@ describe.skipIf(!native)("column reductions (reduced dims outer to a contiguous 
     const rows: string[] = [];
     compile((x: Tensor) => x.sum(1), { backend: (g, ex) => { const c = nativeBackend(g, ex); rows.push(c.code ?? ""); return c; } })(k.randn([30, 40]));
     expect(rows[0]).not.toContain("(columns)");
+    // Softmax over rows keeps its exp in a row scratch buffer for the second pass instead of recomputing it.
+    const sm: string[] = [];
+    const smF = compile((x: Tensor) => x.softmax(-1), { backend: (g, ex) => { const c = nativeBackend(g, ex); sm.push(c.code ?? ""); return c; } });
+    const xs = k.randn([30, 40]);
+    expectMatches(smF(xs) as Tensor, xs.softmax(-1), "softmax rows");
+    const smCpp = sm[0]!.slice(sm[0]!.indexOf("// native module"));
+    expect(smCpp).toContain("kn::RowScratch<float>");
+    expect(smCpp.match(/kn::exp\(/g)).toHaveLength(1);
   });
 });
 

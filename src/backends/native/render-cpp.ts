@@ -60,8 +60,11 @@ function operandDType(o: Member["operands"][number]): DType {
 }
 
 export function cppVariantKey(v: Variant): string {
-  return `${v.column ? "k" : ""}${v.outer}${v.inner}${v.strides.join("")}`;
+  return `${v.column ? "k" : ""}${v.outer}${v.inner}${v.rowCache && !v.column ? "c" : ""}${v.strides.join("")}`;
 }
+
+/** Calls worth a row scratch buffer when a later pass needs their value again (not min/max/abs-like helpers). */
+const EXPENSIVE_CPP = /\bkn::(exp|expm1|log|log1p|log2|tanh|erf|sinh|cosh|sin|cos|tan|asin|acos|atan|atan2|pow|sigmoid)\w*\(/;
 
 export function cppKernelName(k: Kernel, v: Variant): string {
   return `kiln_k${k.id}_${cppVariantKey(v)}`;
@@ -108,12 +111,25 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
 
   const used = new Set<Access>(kp.rowLoads);
   const body: string[] = [];
+  // Expensive values of one pass that a later pass needs again (softmax's exp) are kept in a row
+  // scratch buffer `S<i>` and read back, as the JavaScript target does, instead of recomputed.
+  const cached = new Map<Member, number>();
+  const laterNeeds = (p: number): Set<Member> => {
+    const out = new Set<Member>();
+    for (let r = p + 1; r < kp.count; r++) for (const m of kp.membersOf(r)) out.add(m);
+    return out;
+  };
 
   /** One pass over the reduced dims of a row (or a segment), as lines. */
   const pass = (p: number, q: (a: Access) => string, lengthVar: string, odometer: boolean): string[] => {
     const red = kp.reductionOf(p);
     const stores = kp.storesOf(p);
-    const ms = kp.membersOf(p);
+    const ms = kp.membersOf(p, (m) => cached.has(m));
+    const toCache: Member[] = [];
+    if (v.rowCache && !v.column && p + 1 < kp.count) {
+      const later = laterNeeds(p);
+      for (const m of ms) if (!cached.has(m) && later.has(m) && EXPENSIVE_CPP.test(compute(m))) toCache.push(m);
+    }
     const accs = kp.accessesOf(ms, red ? [red] : [], stores);
     accs.forEach((a) => used.add(a));
     const out: string[] = [`// phase ${p}${red ? `: ${red.def.name}` : ""}${stores.length ? `, writes ${stores.map(value).join(", ")}` : ""}`, "{"];
@@ -136,7 +152,8 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
     }
     const inner: string[] = [];
     for (const a of accs) if (!a.store && v.strides[a.index] !== "0") inner.push(load(a, innerIndex(a, `q${a.index}`)));
-    for (const m of ms) inner.push(compute(m));
+    for (const m of ms) inner.push(cached.has(m) ? `const ${computeType(m.node.dtype)} ${value(m)} = S${cached.get(m)}[_done + _r];` : compute(m));
+    toCache.forEach((m, i) => inner.push(`S${cached.size + i}[_done + _r] = ${value(m)};`));
     for (const m of stores) inner.push(store(m, innerIndex(m.store!, `q${m.store!.index}`)));
     if (red) {
       const r = red.reducer!.reducer;
@@ -174,6 +191,7 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
       out.push(`  ${value(red)} = ${convert(red.node.dtype, exprToCpp(renameIds(r.result, renames.get(red)!), { float: false }))};`);
     }
     out.push("}");
+    for (const m of toCache) cached.set(m, cached.size);
     return out;
   };
 
@@ -223,6 +241,10 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
     units = "on";
     grain = `(${SEGMENT} + rn - 1) / (rn > 0 ? rn : 1)`;
     parallel = `on > 1 && on * rn >= ${PARALLEL_MIN}`;
+    for (const [m, i] of cached) {
+      const t = computeType(m.node.dtype);
+      body.push(`kn::RowScratch<${t}> S${i}_buffer(rn); ${t}* __restrict S${i} = S${i}_buffer.data;`);
+    }
     body.push(`for (int64_t _o = _begin; _o < _end; _o++) {`);
     body.push(`  ${accs.map((a) => `int64_t p${a.index} = M[${a.index}];`).join(" ")}`);
     if (v.outer === 1) for (const a of accs) body.push(`  p${a.index} += _o * (int64_t)os[${a.index}];`);

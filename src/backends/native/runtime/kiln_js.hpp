@@ -70,4 +70,13 @@ template <class T> static inline T jround(T x) {
 template <class T> static inline T jsign(T x) { return x > 0 ? (T)1 : x < 0 ? (T)-1 : x; }
 template <class T> static inline bool isinteger(T x) { return std::isfinite(x) && std::trunc(x) == x; }
 
+/** A row's worth of values a later pass of a reduction kernel reads back instead of recomputing (softmax's exp). */
+template <class T> struct RowScratch {
+  T* data;
+  explicit RowScratch(int64_t n) : data(new T[n > 0 ? n : 1]) {}
+  ~RowScratch() { delete[] data; }
+  RowScratch(const RowScratch&) = delete;
+  RowScratch& operator=(const RowScratch&) = delete;
+};
+
 }  // namespace kn
