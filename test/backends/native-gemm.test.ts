@@ -89,7 +89,7 @@ describe.skipIf(!native)("native gemm kernel", () => {
     const sizes = [1, 2, 5, 6, 7, 13, 16, 17, 31, 33];
     let n = 0;
     for (const M of sizes) {
-      for (const N of [1, 3, 8, 15, 16, 17, 40]) {
+      for (const N of [1, 3, 8, 15, 16, 17, 31, 32, 33, 40, 65]) {
         for (const K of [1, 4, 9, 37]) {
           const la = layouts[(M + N) % 4]!;
           const lb = layouts[(N + K + M) % 4]!;

@@ -29,6 +29,9 @@
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define KILN_GEMM_AVX2 1
+#ifdef __AVX512F__
+#define KILN_GEMM_AVX512 1
+#endif
 #endif
 
 namespace {
@@ -38,6 +41,16 @@ namespace {
 // 16–24 KB (most of a 32 KB L1), MC·KC·sizeof(T) about 144 KB (well inside a 512 KB L2); a
 // deeper KC than BLIS uses for Zen measured a few per cent faster here (fewer passes over C).
 template <typename T> struct Blocking;
+#ifdef KILN_GEMM_AVX512
+template <> struct Blocking<float> {
+  static constexpr int MR = 6, NR = 32;
+  static constexpr int64_t MC = 96, KC = 256, NC = 4096;
+};
+template <> struct Blocking<double> {
+  static constexpr int MR = 6, NR = 16;
+  static constexpr int64_t MC = 72, KC = 256, NC = 2048;
+};
+#else
 template <> struct Blocking<float> {
   static constexpr int MR = 6, NR = 16;
   static constexpr int64_t MC = 96, KC = 384, NC = 4080;
@@ -46,6 +59,7 @@ template <> struct Blocking<double> {
   static constexpr int MR = 6, NR = 8;
   static constexpr int64_t MC = 72, KC = 256, NC = 2040;
 };
+#endif
 
 /** Below this many multiply-adds per thread, splitting a product costs more than it saves. */
 constexpr int64_t PARALLEL_MIN_WORK = int64_t(1) << 21;
@@ -447,80 +461,99 @@ void packB(int64_t kc, int64_t nc, int64_t q0, int64_t q1, const T* b, int64_t r
 // Micro-kernels: c[r·ldc + j] (=|+=) alpha · Σₖ pa[k·MR + r] · pb[k·NR + j] for a full tile.
 
 #ifdef KILN_GEMM_AVX2
-inline void storeRow(float* c, __m256 v, __m256 alpha, bool add) {
-  _mm256_storeu_ps(c, add ? _mm256_fmadd_ps(alpha, v, _mm256_loadu_ps(c)) : _mm256_mul_ps(alpha, v));
-}
-inline void storeRow(double* c, __m256d v, __m256d alpha, bool add) {
-  _mm256_storeu_pd(c, add ? _mm256_fmadd_pd(alpha, v, _mm256_loadu_pd(c)) : _mm256_mul_pd(alpha, v));
-}
+/** The vector operations of a micro-kernel: 512-bit registers where AVX-512 is available, else 256-bit. */
+template <typename T> struct Vec;
+#ifdef KILN_GEMM_AVX512
+template <> struct Vec<float> {
+  using V = __m512;
+  static constexpr int W = 16;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V load(const float* p) { return _mm512_load_ps(p); }
+  static V broadcast(const float* p) { return _mm512_set1_ps(*p); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static void store(float* c, V v, V alpha, bool add) {
+    _mm512_storeu_ps(c, add ? _mm512_fmadd_ps(alpha, v, _mm512_loadu_ps(c)) : _mm512_mul_ps(alpha, v));
+  }
+  static V splat(float x) { return _mm512_set1_ps(x); }
+};
+template <> struct Vec<double> {
+  using V = __m512d;
+  static constexpr int W = 8;
+  static V zero() { return _mm512_setzero_pd(); }
+  static V load(const double* p) { return _mm512_load_pd(p); }
+  static V broadcast(const double* p) { return _mm512_set1_pd(*p); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static void store(double* c, V v, V alpha, bool add) {
+    _mm512_storeu_pd(c, add ? _mm512_fmadd_pd(alpha, v, _mm512_loadu_pd(c)) : _mm512_mul_pd(alpha, v));
+  }
+  static V splat(double x) { return _mm512_set1_pd(x); }
+};
+#else
+template <> struct Vec<float> {
+  using V = __m256;
+  static constexpr int W = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V load(const float* p) { return _mm256_load_ps(p); }
+  static V broadcast(const float* p) { return _mm256_broadcast_ss(p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static void store(float* c, V v, V alpha, bool add) {
+    _mm256_storeu_ps(c, add ? _mm256_fmadd_ps(alpha, v, _mm256_loadu_ps(c)) : _mm256_mul_ps(alpha, v));
+  }
+  static V splat(float x) { return _mm256_set1_ps(x); }
+};
+template <> struct Vec<double> {
+  using V = __m256d;
+  static constexpr int W = 4;
+  static V zero() { return _mm256_setzero_pd(); }
+  static V load(const double* p) { return _mm256_load_pd(p); }
+  static V broadcast(const double* p) { return _mm256_broadcast_sd(p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  static void store(double* c, V v, V alpha, bool add) {
+    _mm256_storeu_pd(c, add ? _mm256_fmadd_pd(alpha, v, _mm256_loadu_pd(c)) : _mm256_mul_pd(alpha, v));
+  }
+  static V splat(double x) { return _mm256_set1_pd(x); }
+};
+#endif
 
-void microKernel(int64_t kc, const float* __restrict pa, const float* __restrict pb, float* c, int64_t ldc, float alpha, bool add) {
-  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+/** The 6 × 2-vector tile: 12 accumulators, two vectors of B and one broadcast of A in registers. */
+template <typename T>
+void microKernel(int64_t kc, const T* __restrict pa, const T* __restrict pb, T* c, int64_t ldc, T alpha, bool add) {
+  using X = Vec<T>;
+  using V = typename X::V;
+  constexpr int W = X::W;
+  static_assert(Blocking<T>::MR == 6 && Blocking<T>::NR == 2 * W, "the tile is 6 rows of two vectors");
+  V c00 = X::zero(), c01 = X::zero();
+  V c10 = X::zero(), c11 = X::zero();
+  V c20 = X::zero(), c21 = X::zero();
+  V c30 = X::zero(), c31 = X::zero();
+  V c40 = X::zero(), c41 = X::zero();
+  V c50 = X::zero(), c51 = X::zero();
   for (int r = 0; r < 6; ++r) {
-    // The tile's rows of C, read at the end: each may straddle two cache lines.
-    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 15), _MM_HINT_T0);
+    // The tile's rows of C, read at the end: each spans two or three cache lines.
+    for (int j = 0; j < 2 * W; j += 64 / int(sizeof(T))) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + j), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 2 * W - 1), _MM_HINT_T0);
   }
 #pragma GCC unroll 4
   for (int64_t k = 0; k < kc; ++k) {
-    const __m256 b0 = _mm256_load_ps(pb);
-    const __m256 b1 = _mm256_load_ps(pb + 8);
-    __m256 a;
-    a = _mm256_broadcast_ss(pa + 0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
-    a = _mm256_broadcast_ss(pa + 1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
-    a = _mm256_broadcast_ss(pa + 2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
-    a = _mm256_broadcast_ss(pa + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
-    a = _mm256_broadcast_ss(pa + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
-    a = _mm256_broadcast_ss(pa + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
+    const V b0 = X::load(pb);
+    const V b1 = X::load(pb + W);
+    V a;
+    a = X::broadcast(pa + 0); c00 = X::fma(a, b0, c00); c01 = X::fma(a, b1, c01);
+    a = X::broadcast(pa + 1); c10 = X::fma(a, b0, c10); c11 = X::fma(a, b1, c11);
+    a = X::broadcast(pa + 2); c20 = X::fma(a, b0, c20); c21 = X::fma(a, b1, c21);
+    a = X::broadcast(pa + 3); c30 = X::fma(a, b0, c30); c31 = X::fma(a, b1, c31);
+    a = X::broadcast(pa + 4); c40 = X::fma(a, b0, c40); c41 = X::fma(a, b1, c41);
+    a = X::broadcast(pa + 5); c50 = X::fma(a, b0, c50); c51 = X::fma(a, b1, c51);
     pa += 6;
-    pb += 16;
+    pb += 2 * W;
   }
-  const __m256 al = _mm256_set1_ps(alpha);
-  storeRow(c, c00, al, add); storeRow(c + 8, c01, al, add); c += ldc;
-  storeRow(c, c10, al, add); storeRow(c + 8, c11, al, add); c += ldc;
-  storeRow(c, c20, al, add); storeRow(c + 8, c21, al, add); c += ldc;
-  storeRow(c, c30, al, add); storeRow(c + 8, c31, al, add); c += ldc;
-  storeRow(c, c40, al, add); storeRow(c + 8, c41, al, add); c += ldc;
-  storeRow(c, c50, al, add); storeRow(c + 8, c51, al, add);
-}
-
-void microKernel(int64_t kc, const double* __restrict pa, const double* __restrict pb, double* c, int64_t ldc, double alpha, bool add) {
-  __m256d c00 = _mm256_setzero_pd(), c01 = _mm256_setzero_pd();
-  __m256d c10 = _mm256_setzero_pd(), c11 = _mm256_setzero_pd();
-  __m256d c20 = _mm256_setzero_pd(), c21 = _mm256_setzero_pd();
-  __m256d c30 = _mm256_setzero_pd(), c31 = _mm256_setzero_pd();
-  __m256d c40 = _mm256_setzero_pd(), c41 = _mm256_setzero_pd();
-  __m256d c50 = _mm256_setzero_pd(), c51 = _mm256_setzero_pd();
-  for (int r = 0; r < 6; ++r) {
-    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 7), _MM_HINT_T0);
-  }
-#pragma GCC unroll 4
-  for (int64_t k = 0; k < kc; ++k) {
-    const __m256d b0 = _mm256_load_pd(pb);
-    const __m256d b1 = _mm256_load_pd(pb + 4);
-    __m256d a;
-    a = _mm256_broadcast_sd(pa + 0); c00 = _mm256_fmadd_pd(a, b0, c00); c01 = _mm256_fmadd_pd(a, b1, c01);
-    a = _mm256_broadcast_sd(pa + 1); c10 = _mm256_fmadd_pd(a, b0, c10); c11 = _mm256_fmadd_pd(a, b1, c11);
-    a = _mm256_broadcast_sd(pa + 2); c20 = _mm256_fmadd_pd(a, b0, c20); c21 = _mm256_fmadd_pd(a, b1, c21);
-    a = _mm256_broadcast_sd(pa + 3); c30 = _mm256_fmadd_pd(a, b0, c30); c31 = _mm256_fmadd_pd(a, b1, c31);
-    a = _mm256_broadcast_sd(pa + 4); c40 = _mm256_fmadd_pd(a, b0, c40); c41 = _mm256_fmadd_pd(a, b1, c41);
-    a = _mm256_broadcast_sd(pa + 5); c50 = _mm256_fmadd_pd(a, b0, c50); c51 = _mm256_fmadd_pd(a, b1, c51);
-    pa += 6;
-    pb += 8;
-  }
-  const __m256d al = _mm256_set1_pd(alpha);
-  storeRow(c, c00, al, add); storeRow(c + 4, c01, al, add); c += ldc;
-  storeRow(c, c10, al, add); storeRow(c + 4, c11, al, add); c += ldc;
-  storeRow(c, c20, al, add); storeRow(c + 4, c21, al, add); c += ldc;
-  storeRow(c, c30, al, add); storeRow(c + 4, c31, al, add); c += ldc;
-  storeRow(c, c40, al, add); storeRow(c + 4, c41, al, add); c += ldc;
-  storeRow(c, c50, al, add); storeRow(c + 4, c51, al, add);
+  const V al = X::splat(alpha);
+  X::store(c, c00, al, add); X::store(c + W, c01, al, add); c += ldc;
+  X::store(c, c10, al, add); X::store(c + W, c11, al, add); c += ldc;
+  X::store(c, c20, al, add); X::store(c + W, c21, al, add); c += ldc;
+  X::store(c, c30, al, add); X::store(c + W, c31, al, add); c += ldc;
+  X::store(c, c40, al, add); X::store(c + W, c41, al, add); c += ldc;
+  X::store(c, c50, al, add); X::store(c + W, c51, al, add);
 }
 #else
 /** Portable kernel: fixed-size loops over a local tile, which compilers keep in vector registers. */
