@@ -11,6 +11,22 @@ import { kilnBlock, kilnBlockTrainStep } from "./peers/workloads.js";
 
 const N = 1 << 20;
 
+/**
+ * Runs `f` on one native thread and restores the setting: the "compiled, 1 thread" rows compare
+ * with onnxruntime's 1-thread rows at the same thread count (the other compiled rows use all cores).
+ */
+function oneThread<T>(f: () => T): () => T {
+  return () => {
+    const prev = k.getNumThreads();
+    k.setNumThreads(1);
+    try {
+      return f();
+    } finally {
+      k.setNumThreads(prev);
+    }
+  };
+}
+
 // 1. gelu(x * 2 + 1) on 2^20 float32 elements.
 const chain = (x: Tensor) => x.mul(2).add(1).gelu();
 register({ name: "pointwise chain, eager", size: "gelu(x*2+1), 2^20 f32", elements: N, runs: 9, setup: () => { const x = k.randn([N]); return () => chain(x); } });
@@ -38,6 +54,33 @@ register({
   setup: () => {
     const x = k.randn([N]);
     const f = compile(chain);
+    f(x);
+    return () => f(x);
+  },
+});
+register({
+  name: "pointwise chain, compiled, 1 thread",
+  size: "gelu(x*2+1), 2^20 f32",
+  elements: N,
+  runs: 9,
+  baseline: "pointwise chain, eager",
+  setup: () => {
+    const x = k.randn([N]);
+    const f = compile(chain);
+    f(x);
+    return oneThread(() => f(x));
+  },
+});
+// The memory floor of any pointwise op returning a fresh tensor: read 2^20 floats, write a new
+// output (its allocation included). The chain's ratio to it is its distance from memory speed.
+register({
+  name: "memory floor: x * 1, compiled",
+  size: "2^20 f32, fresh output",
+  elements: N,
+  runs: 9,
+  setup: () => {
+    const x = k.randn([N]);
+    const f = compile((t: Tensor) => t.mul(1));
     f(x);
     return () => f(x);
   },
@@ -82,21 +125,23 @@ function mlp() {
   k.manualSeed(0);
   return new k.nn.Sequential(new k.nn.Linear(784, 1024), new k.nn.ReLU(), new k.nn.Linear(1024, 1024), new k.nn.ReLU(), new k.nn.Linear(1024, 10));
 }
-for (const compiled of [false, true]) {
+for (const mode of ["eager", "compiled", "compiled, 1 thread"] as const) {
   register({
-    name: `MLP forward, ${compiled ? "compiled" : "eager"}`,
+    name: `MLP forward, ${mode}`,
     size: "64x784-1024-1024-10",
     flops: mlpFlops,
-    baseline: compiled ? "MLP forward, eager" : undefined,
+    baseline: mode === "eager" ? undefined : "MLP forward, eager",
     setup: () => {
       const model = mlp();
       const x = k.randn([64, 784]);
       const fwd = (t: Tensor) => k.noGrad(() => model.forward(t));
-      const f = compiled ? compile(fwd) : fwd;
+      const f = mode === "eager" ? fwd : compile(fwd);
       f(x);
-      return () => f(x);
+      return mode === "compiled, 1 thread" ? oneThread(() => f(x)) : () => f(x);
     },
   });
+}
+for (const compiled of [false, true]) {
   register({
     name: `MLP train step AdamW, ${compiled ? "compiled" : "eager"}`,
     size: "64x784-1024-1024-10",
@@ -122,21 +167,21 @@ for (const compiled of [false, true]) {
 }
 
 // 4. Transformer encoder block: batch 8, sequence 128, width 256, 4 heads, feed-forward 1024.
-for (const compiled of [false, true]) {
+for (const mode of ["eager", "compiled", "compiled, 1 thread"] as const) {
   register({
-    name: `transformer block forward, ${compiled ? "compiled" : "eager"}`,
+    name: `transformer block forward, ${mode}`,
     size: "8x128x256, 4 heads, ff 1024",
     elements: 8 * 128 * 256,
-    baseline: compiled ? "transformer block forward, eager" : undefined,
+    baseline: mode === "eager" ? undefined : "transformer block forward, eager",
     setup: () => {
       k.manualSeed(0);
       const layer = new k.nn.TransformerEncoderLayer(256, 4, { dimFeedforward: 1024, dropout: 0, batchFirst: true });
       layer.eval();
       const x = k.randn([8, 128, 256]);
       const fwd = (t: Tensor) => k.noGrad(() => layer.forward(t));
-      const f = compiled ? compile(fwd) : fwd;
+      const f = mode === "eager" ? fwd : compile(fwd);
       f(x);
-      return () => f(x);
+      return mode === "compiled, 1 thread" ? oneThread(() => f(x)) : () => f(x);
     },
   });
 }

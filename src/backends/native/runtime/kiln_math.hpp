@@ -291,7 +291,7 @@ KN_INLINE float erf_f(float x) {
   // Above: erf(x) = 1 - exp(G(x)) with G = log(erfc) fitted as a polynomial in x - 1;
   // erfc is small there so exp's relative error hardly shows in 1 - erfc.
   const float t = at_most(a, 4.0f) - 1.0f;
-  const float big = 1.0f - exp_s(poly(t, -0x1.d97fcp+0f, -0x1.51c9b2p+1f, -0x1.afaa1ap-1f, -0x1.5497d4p-5f, 0x1.401262p-7f, -0x1.0d3768p-10f, -0x1.0213fep-10f, 0x1.68fb3cp-11f, -0x1.2b6322p-13f), 0.0f);
+  const float big = 1.0f - exp_f(poly(t, -0x1.d97fcp+0f, -0x1.51c9b2p+1f, -0x1.afaa1ap-1f, -0x1.5497d4p-5f, 0x1.401262p-7f, -0x1.0d3768p-10f, -0x1.0213fep-10f, 0x1.68fb3cp-11f, -0x1.2b6322p-13f));
   float r = a < 0.921875f ? small : big;
   r = a < 4.0f ? r : 1.0f;  // erfc(4) < 2^-25
   r = x == x ? r : x;
