@@ -7,6 +7,7 @@ import * as k from "../src/index.js";
 import { compile, type Tensor } from "../src/index.js";
 import { erfExpr } from "../src/ops/unary.js";
 import { register } from "./harness.js";
+import { setEpilogueFusion } from "../src/backends/native/target.js";
 import { kilnBlock, kilnBlockTrainStep } from "./peers/workloads.js";
 
 const N = 1 << 20;
@@ -167,7 +168,7 @@ for (const compiled of [false, true]) {
 }
 
 // 4. Transformer encoder block: batch 8, sequence 128, width 256, 4 heads, feed-forward 1024.
-for (const mode of ["eager", "compiled", "compiled, 1 thread"] as const) {
+for (const mode of ["eager", "compiled", "compiled, 1 thread", "compiled, no epilogues"] as const) {
   register({
     name: `transformer block forward, ${mode}`,
     size: "8x128x256, 4 heads, ff 1024",
@@ -179,8 +180,11 @@ for (const mode of ["eager", "compiled", "compiled, 1 thread"] as const) {
       layer.eval();
       const x = k.randn([8, 128, 256]);
       const fwd = (t: Tensor) => k.noGrad(() => layer.forward(t));
+      // "no epilogues": every kernel after its matrix product, not fused into it (the other rows fuse).
+      const prev = mode === "compiled, no epilogues" ? setEpilogueFusion(false) : null;
       const f = mode === "eager" ? fwd : compile(fwd);
       f(x);
+      if (prev !== null) setEpilogueFusion(prev);
       return mode === "compiled, 1 thread" ? oneThread(() => f(x)) : () => f(x);
     },
   });

@@ -181,6 +181,7 @@ export const matmul = defineOp<NoAttrs>({
   name: "matmul",
   kind: "matmul",
   overwritesOutputs: true,
+  productEpilogue: true,
   meta([a, b]) {
     const shape = matmulShape(a!.shape, b!.shape);
     checkMatmulDTypes(a!, b!);

@@ -82,6 +82,12 @@ export interface OpDef<A extends object = object> {
    * buffers as they are; other kernels get them cleared to zero first (cheap next to a big op).
    */
   readonly overwritesOutputs?: boolean;
+  /**
+   * The kernel makes its output with one call of the matrix product (gemm or gemmBatched) and
+   * writes it nowhere else, so a compiled graph's next kernel may run as that product's epilogue,
+   * on rows as they are finished (the native target; see codegen/schedule.ts `epilogue`).
+   */
+  readonly productEpilogue?: boolean;
   /** Attributes that change every call (random seeds and offsets): graph inputs, not constants. */
   readonly runtimeAttrs?: readonly (keyof A & string)[];
 }

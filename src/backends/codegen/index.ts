@@ -8,7 +8,7 @@
 // plan and are reused across calls.
 import { envVar } from "../../core/env.js";
 import { allocate, type DType, type TypedArray } from "../../core/dtype.js";
-import { numelOf } from "../../core/shape.js";
+import { contiguousStrides, numelOf, shapesEqual } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
 import { noGrad } from "../../dispatch/grad-mode.js";
 import { setTracer } from "../../dispatch/tracer.js";
@@ -18,7 +18,7 @@ import type { CompiledGraph } from "../types.js";
 import { Layout } from "./layout.js";
 import { planKernel, scheduleFits, type KernelPlan } from "./plan.js";
 import { renderKernel, variantKey } from "./render-js.js";
-import { buildSchedule, printSchedule, type Kernel, type Member, type Schedule } from "./schedule.js";
+import { buildSchedule, printSchedule, stridesOverF, type Kernel, type Member, type Schedule } from "./schedule.js";
 import { expandDecompositions } from "./decompose.js";
 
 export type KernelFn = (D: TypedArray[], O: number[], P: KernelPlan, A: readonly object[]) => void;
@@ -41,6 +41,13 @@ export interface TargetModule {
   changed(): boolean;
   /** Called with each fresh output buffer before a kernel first writes it (the native target asks for huge pages). */
   prepareOutput?(data: TypedArray): void;
+  /**
+   * For a kernel with an `epilogue` (schedule.ts): a function taking the kernel's arguments that
+   * arms it to run inside the matrix product just before it, or null where the target cannot.
+   */
+  resolveEpilogue?(kernel: Kernel, plan: KernelPlan): KernelFn | null;
+  /** After the product: whether the armed epilogue ran (else it is disarmed and the caller runs the kernel). */
+  epilogueRan?(): boolean;
 }
 
 interface CompiledKernel {
@@ -58,12 +65,36 @@ interface Plan {
   /** Run the graph eagerly: the schedule does not fit this layout. */
   eager: boolean;
   layout: Layout;
-  kernels: { plan: KernelPlan; fn: KernelFn }[];
+  /** Per kernel: its plan, its function, and the call arming it as its product's epilogue (or null). */
+  kernels: { plan: KernelPlan; fn: KernelFn; epilogue: KernelFn | null }[];
   /** Buffers of materialised intermediates (not outputs), reused across calls. */
   temps: Map<Member, Tensor>;
   /** Output buffers of extern ops whose values stay inside the graph, reused across calls. */
   externTemps: Map<Node, Tensor[]>;
   tempStorages: Set<unknown>;
+}
+
+/**
+ * Whether kernel k, for this layout, reads its product's output (schedule.ts `epilogue`) element
+ * for element in its own loop order, so that rows of the product are rows (or elements) of the
+ * kernel: same shape, every read at the element's own position; a row kernel's plan keeps the
+ * last dim as its one reduced dim.
+ */
+function epilogueFits(k: Kernel, kp: KernelPlan, layout: Layout): boolean {
+  const e = k.epilogue;
+  if (!e || kp.variant.column) return false;
+  const F = layout.shape(k.anchor);
+  if (!shapesEqual(layout.shape(e.product), F)) return false;
+  if (k.red && (kp.rShape.length !== 1 || kp.rn !== F[F.length - 1])) return false;
+  const home = contiguousStrides(F);
+  for (const a of k.accesses) {
+    if (a.source !== e.product) continue;
+    const g = layout.geometry(a.source);
+    if (g.offset !== 0) return false;
+    const read = stridesOverF(F, k.red, g, a.target ? layout.shape(a.target) : null, "full");
+    if (F.some((size, d) => size !== 1 && read[d] !== home[d])) return false;
+  }
+  return true;
 }
 
 function variantOf(ck: CompiledKernel, kp: KernelPlan): { fn: KernelFn; source: string } {
@@ -132,7 +163,7 @@ export function codegenWith(target: KernelTarget | null, graph: Graph, exampleIn
     if (dynamic && !scheduleFits(schedule, layout)) return { eager: true, layout, kernels: [], temps: new Map(), externTemps: new Map(), tempStorages: new Set() };
     const kernels = compiled.map((ck) => {
       const plan = planKernel(ck.kernel, layout);
-      return { plan, fn: module?.resolve(ck.kernel, plan) ?? variantOf(ck, plan).fn };
+      return { plan, fn: module?.resolve(ck.kernel, plan) ?? variantOf(ck, plan).fn, epilogue: epilogueOf(ck, plan, layout) };
     });
     const temps = new Map<Member, Tensor>();
     for (const ck of compiled) for (const m of ck.stored) if (!m.output) temps.set(m, freshBuffer(m.node.dtype, layout.shape(m.node)));
@@ -144,6 +175,14 @@ export function codegenWith(target: KernelTarget | null, graph: Graph, exampleIn
     return { eager: false, layout, kernels, temps, externTemps, tempStorages: new Set(storages) };
   };
 
+  /** Products whose outputs are plan buffers (known before they run): their kernels may be epilogues. */
+  const bufferedProducts = new Set(internalExterns);
+  const epilogueOf = (ck: CompiledKernel, kp: KernelPlan, layout: Layout): KernelFn | null => {
+    const e = ck.kernel.epilogue;
+    if (!e || !module?.resolveEpilogue || ck.stored.length === 0 || !bufferedProducts.has(e.product) || !epilogueFits(ck.kernel, kp, layout)) return null;
+    return module.resolveEpilogue(ck.kernel, kp);
+  };
+
   const plans = new Map<string, Plan>();
   // The target's module, built from the example inputs' plans (the JS kernels stay as fallback).
   let module: TargetModule | null = null;
@@ -151,7 +190,9 @@ export function codegenWith(target: KernelTarget | null, graph: Graph, exampleIn
     const all = fixed ? [fixed, ...plans.values()] : [...plans.values()];
     for (const p of all) for (const ck of compiled) {
       const slot = p.kernels[ck.kernel.id];
-      if (slot) slot.fn = module!.resolve(ck.kernel, slot.plan) ?? slot.fn;
+      if (!slot) continue;
+      slot.fn = module!.resolve(ck.kernel, slot.plan) ?? slot.fn;
+      slot.epilogue = epilogueOf(ck, slot.plan, p.layout);
     }
   };
   const keyOf = (inputs: Tensor[]): string => {
@@ -183,47 +224,73 @@ export function codegenWith(target: KernelTarget | null, graph: Graph, exampleIn
   const checkDuplicates = new Set(schedule.outputs).size !== nOut;
   let busy = false;
 
+  /** The arguments of kernel ck for this call; allocates or takes its output buffers and records them in env. */
+  const kernelArgs = (ck: CompiledKernel, kp: KernelPlan, plan: Plan, env: (Tensor | undefined)[], reentrant: boolean): { D: TypedArray[]; O: number[] } => {
+    const k = ck.kernel;
+    const n = ck.loads.length;
+    const D: TypedArray[] = new Array(k.accesses.length);
+    const O: number[] = new Array(k.accesses.length);
+    for (let j = 0; j < n; j++) {
+      const i = ck.loads[j]!;
+      const src = env[ck.sources[j]!];
+      if (src === undefined) continue; // a dead member's input
+      D[i] = src._data();
+      O[i] = src._offset + kp.offsets[i]!;
+    }
+    for (const m of ck.stored) {
+      let t = plan.temps.get(m);
+      if (m.output || reentrant || !t) {
+        t = freshBuffer(m.node.dtype, plan.layout.shape(m.node));
+        module?.prepareOutput?.(t._storage!.data);
+      }
+      D[m.store!.index] = t._storage!.data;
+      O[m.store!.index] = 0;
+      env[m.node.id] = t;
+    }
+    return { D, O };
+  };
+
   const run = (plan: Plan, inputs: Tensor[], reentrant: boolean): Tensor[] => {
     const env: (Tensor | undefined)[] = new Array(nNodes);
     const all = inputsOf(inputs);
     for (let i = 0; i < gph.length; i++) env[gph[i]!.id] = all[i];
-    const layout = plan.layout;
-    for (const step of schedule.steps) {
+    const steps = schedule.steps;
+    for (let s = 0; s < steps.length; s++) {
+      const step = steps[s]!;
       if (step.kind === "kernel") {
-        const k = step.kernel;
-        const ck = compiled[k.id]!;
+        const ck = compiled[step.kernel.id]!;
         if (ck.stored.length === 0) continue;
-        const { plan: kp, fn } = plan.kernels[k.id]!;
-        const n = ck.loads.length;
-        const D: TypedArray[] = new Array(k.accesses.length);
-        const O: number[] = new Array(k.accesses.length);
-        for (let j = 0; j < n; j++) {
-          const i = ck.loads[j]!;
-          const src = env[ck.sources[j]!];
-          if (src === undefined) continue; // a dead member's input
-          D[i] = src._data();
-          O[i] = src._offset + kp.offsets[i]!;
-        }
-        for (const m of ck.stored) {
-          let t = plan.temps.get(m);
-          if (m.output || reentrant || !t) {
-            t = freshBuffer(m.node.dtype, layout.shape(m.node));
-            module?.prepareOutput?.(t._storage!.data);
-          }
-          D[m.store!.index] = t._storage!.data;
-          O[m.store!.index] = 0;
-          env[m.node.id] = t;
-        }
+        const { plan: kp, fn } = plan.kernels[step.kernel.id]!;
+        const { D, O } = kernelArgs(ck, kp, plan, env, reentrant);
         fn(D, O, kp, ck.attrs);
       } else if (step.kind === "view") {
         const n = step.node;
         env[n.id] = runNode(n, [env[n.args[0]!.id]!])[0];
       } else {
         const n = step.node;
-        const outs = runNode(n, n.args.map((a) => env[a.id]!), reentrant ? undefined : plan.externTemps.get(n));
+        const into = reentrant ? undefined : plan.externTemps.get(n);
+        // The next kernel as this product's epilogue: armed with its arguments (the product's
+        // buffer among them), it runs inside the product, or after it if the product did not take it.
+        const next = steps[s + 1];
+        const slot = into && next?.kind === "kernel" ? plan.kernels[next.kernel.id]! : null;
+        let armed: { ck: CompiledKernel; D: TypedArray[]; O: number[] } | null = null;
+        if (slot?.epilogue && next?.kind === "kernel") {
+          const ck = compiled[next.kernel.id]!;
+          env[n.id] = into![0];
+          armed = { ck, ...kernelArgs(ck, slot.plan, plan, env, reentrant) };
+          slot.epilogue(armed.D, armed.O, slot.plan, ck.attrs);
+        }
+        const outs = runNode(n, n.args.map((a) => env[a.id]!), into);
         for (let i = 0; i < outs.length; i++) if (!outs[i]!.isContiguous()) outs[i] = outs[i]!.contiguous();
         env[n.id] = outs[0];
         for (const u of n.users) if (u.target === "getitem") env[u.id] = outs[u.attrs.index as number];
+        if (armed && slot) {
+          if (!module!.epilogueRan!()) {
+            if (outs[0] === into![0]) slot.fn(armed.D, armed.O, slot.plan, armed.ck.attrs);
+            else continue; // a new output after all: the kernel's step reads it
+          }
+          s++;
+        }
       }
     }
     const outs: Tensor[] = new Array(nOut);

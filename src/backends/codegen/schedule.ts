@@ -62,6 +62,14 @@ export interface Kernel {
   red: number[] | null;
   members: Member[];
   accesses: Access[];
+  /**
+   * The matrix product just before this kernel (an extern op declaring `productEpilogue`) when the
+   * kernel reads its output only as whole values of its own iteration space (no views; pointwise,
+   * or rows reduced over the last dim), with the first such read: a target may run the kernel as
+   * the product's epilogue, on rows as the product finishes them. Whether the reads line up
+   * element for element depends on the layout (codegen/index.ts checks it per plan).
+   */
+  epilogue: { product: Node; read: Access } | null;
 }
 
 export type Step =
@@ -178,7 +186,7 @@ export function buildSchedule(graph: Graph, layout: Layout): Schedule {
   };
 
   const newKernel = (anchor: Node, red: number[] | null): Kernel => {
-    const k: Kernel = { id: kernels.length, anchor, red, members: [], accesses: [] };
+    const k: Kernel = { id: kernels.length, anchor, red, members: [], accesses: [], epilogue: null };
     kernels.push(k);
     steps.push({ kind: "kernel", kernel: k });
     cur = k;
@@ -307,7 +315,23 @@ export function buildSchedule(graph: Graph, layout: Layout): Schedule {
     steps.push({ kind: "extern", node: n });
     cur = null;
   }
+  markEpilogues(steps, layout);
   return { graph, steps, outputs: graph.outputNode ? [...graph.outputNode.args] : [], members, kernels };
+}
+
+/** Sets `epilogue` on kernels that directly follow a matrix product and read its output only whole. */
+function markEpilogues(steps: Step[], layout: Layout): void {
+  for (let i = 0; i + 1 < steps.length; i++) {
+    const s = steps[i]!;
+    const t = steps[i + 1]!;
+    if (s.kind !== "extern" || t.kind !== "kernel" || !getOp(s.node.target).productEpilogue || s.node.outputs.length !== 1) continue;
+    const k = t.kernel;
+    const rank = layout.shape(k.anchor).length;
+    if (k.red && (k.red.length !== 1 || k.red[0] !== rank - 1)) continue;
+    const reads = k.accesses.filter((a) => a.source === s.node);
+    if (reads.length === 0 || reads.some((a) => a.store || a.views.length > 0 || a.level !== "full")) continue;
+    k.epilogue = { product: s.node, read: reads[0]! };
+  }
 }
 
 /** A readable printout of a schedule: kernels with their members, levels and accesses; extern ops. */

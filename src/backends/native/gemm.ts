@@ -19,6 +19,13 @@ export interface NativeGemm extends Required<GemmProvider> {
   getNumThreads(): number;
   /** The pool's parallel-for (an opaque pointer handed to generated libraries). */
   readonly parallelEntry: unknown;
+  /** kiln_arm_epilogue (an opaque pointer handed to generated libraries). */
+  readonly armEpilogueEntry: unknown;
+  /** After a product: whether the epilogue armed before it is still to run (it is disarmed; the caller runs it). */
+  epiloguePending(): boolean;
+  /** Epilogues that ran fused into products in this process, and the elements handed to them (for tests). */
+  epilogueRuns(): number;
+  epilogueElements(): number;
   /** Asks for huge pages behind a fresh buffer about to be written (a hint; see gemm.cpp). */
   adviseHugePages(buffer: ArrayBufferView): void;
   /** Parallel jobs the thread pool has run in this process (for tests). */
@@ -43,6 +50,10 @@ function bind(lib: NativeLibrary): NativeGemm {
   const setThreads = lib.func("void kiln_set_num_threads(int32_t n)");
   const getThreads = lib.func("int32_t kiln_get_num_threads()");
   const parallelEntry = lib.func("void* kiln_parallel_for_entry()")();
+  const armEpilogueEntry = lib.func("void* kiln_arm_epilogue_entry()")();
+  const epiloguePending = lib.func("int32_t kiln_epilogue_pending()");
+  const epilogueRuns = lib.func("double kiln_epilogue_runs()");
+  const epilogueElements = lib.func("double kiln_epilogue_elements()");
   const advise = lib.func("void kiln_advise_huge_pages(void* p, int64_t bytes)");
   const poolJobs = lib.func("double kiln_pool_jobs()");
   const call = (f: Raw) =>
@@ -76,6 +87,10 @@ function bind(lib: NativeLibrary): NativeGemm {
     setNumThreads: (n) => void setThreads(Math.max(0, Math.floor(n))),
     getNumThreads: () => getThreads() as number,
     parallelEntry,
+    armEpilogueEntry,
+    epiloguePending: () => epiloguePending() !== 0,
+    epilogueRuns: () => epilogueRuns() as number,
+    epilogueElements: () => epilogueElements() as number,
     adviseHugePages: (buffer) => {
       if (buffer.byteLength >= HUGE_PAGE_MIN_BYTES) advise(buffer, buffer.byteLength);
     },

@@ -97,6 +97,8 @@ export interface RenderedCpp {
   source: string;
   /** Number of pointer parameters (one per access). */
   pointers: number;
+  /** Whether it exports `<name>_epilogue` (the kernel armed as its product's epilogue). */
+  epilogue: boolean;
 }
 
 /** Renders kernel `k` for variant `v`; throws if its scalar code has no C++ translation. */
@@ -225,6 +227,7 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
   let units: string;
   let grain: string;
   let parallel: string;
+  const elementBody: string[] = [];
   if (R === 0) {
     // No reductions: one pass over rn elements, split into segments of rows for the threads.
     const segment = pass(0, (a) => `base${a.index}`, "len", false);
@@ -232,21 +235,33 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
     units = "nrows * nseg";
     grain = "1";
     parallel = `rn >= ${PARALLEL_MIN}`;
+    // A piece: `len` elements from position s0 of row `row` of the innermost dim.
+    const piece = [`  ${accs.map((a) => `int64_t base${a.index} = M[${a.index}] + s0 * (int64_t)is[${a.index}];`).join(" ")}`];
+    if (v.inner === "m") {
+      piece.push(`  { int64_t t = row; for (int d = rRank - 2; d >= 0; d--) { const int64_t i = t % rShape[d]; t /= rShape[d];`);
+      for (const a of accs) piece.push(`    base${a.index} += i * rs[${a.index} * rRank + d];`);
+      piece.push(`  } }`);
+    }
+    // Each piece walks `len` elements once: the pass's own loop runs one round.
+    piece.push(`  {`, `  const int64_t rn = len;`, ...segment.map((l) => "  " + l), `  }`);
     body.push(
       `const int64_t nrows = ri == 0 ? 0 : rn / ri, nseg = (ri + ${SEGMENT} - 1) / ${SEGMENT};`,
       `(void)nrows;`,
       `for (int64_t u = _begin; u < _end; u++) {`,
       `  const int64_t row = u / nseg, s0 = (u % nseg) * ${SEGMENT};`,
       `  const int64_t len = ri - s0 < ${SEGMENT} ? ri - s0 : ${SEGMENT};`,
-      `  ${accs.map((a) => `int64_t base${a.index} = M[${a.index}] + s0 * (int64_t)is[${a.index}];`).join(" ")}`,
+      ...piece,
+      `}`,
     );
-    if (v.inner === "m") {
-      body.push(`  { int64_t t = row; for (int d = rRank - 2; d >= 0; d--) { const int64_t i = t % rShape[d]; t /= rShape[d];`);
-      for (const a of accs) body.push(`    base${a.index} += i * rs[${a.index} * rRank + d];`);
-      body.push(`  } }`);
-    }
-    // Each unit walks `len` elements once: the pass's own loop runs one round.
-    body.push(`  const int64_t rn = len;`, ...segment.map((l) => "  " + l), `}`);
+    // The same work over elements [_begin, _end) of the iteration space (an epilogue's rows).
+    elementBody.push(
+      `for (int64_t _e = _begin; _e < _end;) {`,
+      `  const int64_t row = _e / ri, s0 = _e - row * ri;`,
+      `  const int64_t len = ri - s0 < _end - _e ? ri - s0 : _end - _e;`,
+      ...piece,
+      `  _e += len;`,
+      `}`,
+    );
   } else {
     const rowBody: string[] = [];
     for (const a of kp.rowLoads) rowBody.push(load(a, `p${a.index}`));
@@ -288,9 +303,14 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
     if (v.strides[a.index] === "n") pointers.push(`const int64_t is${a.index} = is[${a.index}];`);
   }
   const L: string[] = [];
+  const rangeFunction = (fn: string, lines: string[]) => [
+    `static void ${fn}(int64_t _begin, int64_t _end, ${params.map((p) => p.replace("* ", "* __restrict ")).join(", ")}) {`,
+    ...[...decl, ...pre, ...pointers, ...lines].map((l) => "  " + l),
+    "}",
+  ];
   L.push(`// kernel ${k.id}: ${k.members.filter((m) => kp.live.has(m)).map((m) => m.def.name).join(", ")}`);
-  L.push(`static void ${name}_range(int64_t _begin, int64_t _end, ${params.map((p) => p.replace("* ", "* __restrict ")).join(", ")}) {`);
-  L.push(...[...decl, ...pre, ...pointers, ...body].map((l) => "  " + l), "}");
+  L.push(...rangeFunction(`${name}_range`, body));
+  if (k.epilogue) L.push(...epilogueFunctions(k, name, R === 0 ? rangeFunction(`${name}_elements`, elementBody) : null));
   L.push(`extern "C" void ${name}(${params.join(", ")}) {`);
   L.push(
     ...[
@@ -301,7 +321,50 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
     ].map((l) => "  " + l),
     "}",
   );
-  return { name, source: L.join("\n"), pointers: n };
+  return { name, source: L.join("\n"), pointers: n, epilogue: k.epilogue !== null };
+}
+
+/**
+ * The kernel as the epilogue of the matrix product before it (gemm.cpp, Epilogue): `<name>_epilogue`,
+ * called with the kernel's arguments, keeps them and arms the runtime with `<name>_epi`, which the
+ * product calls with element ranges of its output (whole rows) as it finishes them. For a kernel
+ * without reductions (`elements`: its range function over elements) the ranges are elements of the
+ * iteration space; for a row kernel, rows of it (the product's rows are the kernel's rows).
+ */
+function epilogueFunctions(k: Kernel, name: string, elements: string[] | null): string[] {
+  const n = k.accesses.length;
+  const args = k.accesses.map((a) => `c.P[${a.index}]`).join(", ");
+  const ctx = `${name}_epilogue_args`;
+  const L: string[] = [];
+  if (elements) L.push(...elements);
+  L.push(`struct ${ctx}_t { void* P[${n}]; const int32_t* M; };`, `static ${ctx}_t ${ctx};`);
+  L.push(`static void ${name}_epi(void* ctx, int64_t _e0, int64_t _e1) {`, `  const ${ctx}_t& c = *static_cast<const ${ctx}_t*>(ctx);`);
+  if (elements) {
+    L.push(
+      `  const int64_t total = _e1 - _e0;`,
+      `  kn::parallel_for((total + ${SEGMENT} - 1) / ${SEGMENT}, 1, total >= ${PARALLEL_MIN}, [&](int64_t b, int64_t e) {`,
+      `    ${name}_elements(_e0 + b * ${SEGMENT}, _e0 + e * ${SEGMENT} < _e1 ? _e0 + e * ${SEGMENT} : _e1, ${args}, c.M);`,
+      `  });`,
+    );
+  } else {
+    L.push(
+      `  const int64_t rn = c.M[${n} + 1];`,
+      `  if (rn == 0) return;`,
+      `  const int64_t r0 = _e0 / rn, rows = _e1 / rn - r0;`,
+      `  kn::parallel_for(rows, (${SEGMENT} + rn - 1) / rn, rows > 1 && rows * rn >= ${PARALLEL_MIN}, [&](int64_t b, int64_t e) { ${name}_range(r0 + b, r0 + e, ${args}, c.M); });`,
+    );
+  }
+  L.push(`}`);
+  const params = [...k.accesses.map((a) => `void* P${a.index}`), "const int32_t* M"];
+  L.push(
+    `extern "C" void ${name}_epilogue(${params.join(", ")}) {`,
+    `  const kn::ArmEpilogue arm = kn::arm_epilogue_entry();`,
+    `  if (arm == nullptr) return;`,
+    `  ${ctx} = ${ctx}_t{{${k.accesses.map((a) => `P${a.index}`).join(", ")}}, M};`,
+    `  arm(reinterpret_cast<void*>(&${name}_epi), &${ctx}, P${k.epilogue!.read.index}, (int64_t)M[${n}] * M[${n} + 1]);`,
+    `}`,
+  );
+  return L;
 }
 
 /** Widest block of columns; test mode: narrow, so the suite's small tensors make several blocks and ragged ends. */
@@ -544,7 +607,7 @@ function renderColumns(
     ].map((l) => "  " + l),
     "}",
   );
-  return { name, source: L.join("\n"), pointers: n };
+  return { name, source: L.join("\n"), pointers: n, epilogue: false };
 }
 
 /** The static part of M for a plan (offsets left 0, written per call). */

@@ -3,7 +3,7 @@
 // called with the tensors' buffers as pointers. Kernels or layouts it cannot render keep their
 // JavaScript kernels. Builds run synchronously or in the background (`setNativeBuildMode`); while
 // a background build runs, the JavaScript kernels run.
-import { envNumber } from "../../core/env.js";
+import { envNumber, envVar } from "../../core/env.js";
 import type { TypedArray } from "../../core/dtype.js";
 import { log } from "../../compiler/logs.js";
 import type { KernelFn, KernelTarget, TargetModule } from "../codegen/index.js";
@@ -11,17 +11,17 @@ import type { KernelPlan } from "../codegen/plan.js";
 import type { Kernel } from "../codegen/schedule.js";
 import { buildLibrary, buildLibraryInBackground, nativeAvailable, nativeBuildMode, PRELUDE_HEADER, unavailableReason, type NativeLibrary, type PendingBuild } from "./build.js";
 import { loadedNativeGemm, nativeRuntime } from "./gemm.js";
-import { bindToPool, PARALLEL_SOURCE } from "./threads.js";
+import { bindToRuntime, RUNTIME_BINDING_SOURCE } from "./threads.js";
 import { cppKernelName, cppMeta, cppVariantKey, renderCppKernel } from "./render-cpp.js";
 
 export { nativeBuildMode, setNativeBuildMode, type NativeBuildMode } from "./build.js";
 
-const HEADER = `#include "${PRELUDE_HEADER}"\n${PARALLEL_SOURCE}`;
+const HEADER = `#include "${PRELUDE_HEADER}"\n${RUNTIME_BINDING_SOURCE}`;
 
 /** Binds a generated library to the runtime's thread pool if the runtime is usable yet. */
 function adopt(lib: NativeLibrary): NativeLibrary {
   const runtime = nativeRuntime();
-  if (runtime) bindToPool(lib, runtime);
+  if (runtime) bindToRuntime(lib, runtime);
   else unbound.add(lib);
   return lib;
 }
@@ -34,7 +34,7 @@ function bindWaiting(): void {
   if (unbound.size === 0) return;
   const runtime = nativeRuntime();
   if (!runtime) return;
-  for (const lib of unbound) bindToPool(lib, runtime);
+  for (const lib of unbound) bindToRuntime(lib, runtime);
   unbound.clear();
 }
 
@@ -44,12 +44,13 @@ interface Rendered {
   name: string;
   source: string;
   pointers: number;
+  epilogue: boolean;
 }
 
 function tryRender(kernel: Kernel, plan: KernelPlan): Rendered | string {
   try {
     const r = renderCppKernel(kernel, plan.variant);
-    return { kernel, key: cppVariantKey(plan.variant), name: r.name, source: r.source, pointers: r.pointers };
+    return { kernel, key: cppVariantKey(plan.variant), name: r.name, source: r.source, pointers: r.pointers, epilogue: r.epilogue };
   } catch (e) {
     return (e as Error).message;
   }
@@ -72,10 +73,26 @@ function tryBuild(name: string, source: string): NativeLibrary | null {
  */
 const minElements = envNumber("KILN_NATIVE_MIN_ELEMENTS", 4096);
 
+/** KILN_NATIVE_EPILOGUES=0 runs every kernel after its matrix product, never inside it (for comparisons). */
+let epilogues = envVar("KILN_NATIVE_EPILOGUES") !== "0";
+
+/**
+ * Whether graphs compiled from now on run kernels as their products' epilogues (benchmarks
+ * compare both in one process); returns the previous setting.
+ */
+export function setEpilogueFusion(on: boolean): boolean {
+  const prev = epilogues;
+  epilogues = on;
+  return prev;
+}
+
 const metaOf = new WeakMap<KernelPlan, Int32Array | null>();
 
-/** The JS-callable kernel: writes this call's offsets into the plan's meta array and calls the library. */
-function bind(lib: NativeLibrary, r: Rendered, plan: KernelPlan): KernelFn | null {
+/**
+ * The JS-callable kernel (or with `entry` "_epilogue", the call that arms it as its product's
+ * epilogue): writes this call's offsets into the plan's meta array and calls the library.
+ */
+function bind(lib: NativeLibrary, r: Rendered, plan: KernelPlan, entry = ""): KernelFn | null {
   let meta = metaOf.get(plan);
   if (meta === undefined) {
     meta = cppMeta(r.pointers, plan);
@@ -84,7 +101,7 @@ function bind(lib: NativeLibrary, r: Rendered, plan: KernelPlan): KernelFn | nul
   if (!meta) return null;
   const m = meta;
   const n = r.pointers;
-  const f = lib.func(`void ${r.name}(${[...Array.from({ length: n }, (_, i) => `void* P${i}`), "int32_t* M"].join(", ")})`);
+  const f = lib.func(`void ${r.name}${entry}(${[...Array.from({ length: n }, (_, i) => `void* P${i}`), "int32_t* M"].join(", ")})`);
   const args: (TypedArray | Int32Array | null)[] = new Array(n + 1).fill(null);
   args[n] = m;
   return (D: TypedArray[], O: number[]) => {
@@ -161,10 +178,24 @@ class NativeModule implements TargetModule {
   }
 
   resolve(kernel: Kernel, plan: KernelPlan): KernelFn | null {
+    return this.entry(kernel, plan, "");
+  }
+
+  resolveEpilogue(kernel: Kernel, plan: KernelPlan): KernelFn | null {
+    if (!epilogues || !kernel.epilogue || plan.variant.column || !nativeRuntime()) return null;
+    return this.entry(kernel, plan, "_epilogue");
+  }
+
+  epilogueRan(): boolean {
+    return nativeRuntime()?.epiloguePending() === false;
+  }
+
+  /** The kernel's function for this plan (`suffix` "_epilogue": its epilogue arming), or null. */
+  private entry(kernel: Kernel, plan: KernelPlan, suffix: string): KernelFn | null {
     if (plan.on * plan.rn < minElements) return null;
     const key = `${kernel.id}:${cppVariantKey(plan.variant)}`;
     const r = this.byKey.get(key);
-    if (r) return this.lib ? bind(this.lib, r, plan) : null;
+    if (r) return this.lib && (suffix === "" || r.epilogue) ? bind(this.lib, r, plan, suffix) : null;
     // A layout the module was not built for (dynamic sizes or new strides): a module of its own.
     let e = this.extra.get(key);
     if (!e) {
@@ -180,7 +211,7 @@ class NativeModule implements TargetModule {
       }
       this.extra.set(key, e);
     }
-    return e.lib ? bind(e.lib, e.r, plan) : null;
+    return e.lib && (suffix === "" || e.r.epilogue) ? bind(e.lib, e.r, plan, suffix) : null;
   }
 }
 

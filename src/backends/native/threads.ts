@@ -20,10 +20,13 @@ export function getNumThreads(): number {
   return gemmThreads();
 }
 
-/** C++ every generated library carries: how it receives the pool's entry point. */
-export const PARALLEL_SOURCE = `extern "C" void kiln_bind_parallel(void* entry) { kn::parallel_entry() = reinterpret_cast<kn::ParallelFor>(entry); }\n`;
+/** C++ every generated library carries: how it receives the runtime's entry points (the pool's parallel-for, epilogue arming). */
+export const RUNTIME_BINDING_SOURCE =
+  `extern "C" void kiln_bind_parallel(void* entry) { kn::parallel_entry() = reinterpret_cast<kn::ParallelFor>(entry); }\n` +
+  `extern "C" void kiln_bind_epilogue(void* entry) { kn::arm_epilogue_entry() = reinterpret_cast<kn::ArmEpilogue>(entry); }\n`;
 
-/** Binds a library built from generated code to the runtime's pool (until then its loops run on the calling thread). */
-export function bindToPool(lib: NativeLibrary, runtime: NativeGemm): void {
+/** Binds a library built from generated code to the runtime (until then its loops run on the calling thread and it arms no epilogues). */
+export function bindToRuntime(lib: NativeLibrary, runtime: NativeGemm): void {
   lib.func("void kiln_bind_parallel(void* entry)")(runtime.parallelEntry);
+  lib.func("void kiln_bind_epilogue(void* entry)")(runtime.armEpilogueEntry);
 }

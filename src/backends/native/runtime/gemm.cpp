@@ -606,6 +606,51 @@ void macroKernel(int64_t mc, int64_t nc, int64_t kc, int64_t jBegin, int64_t jEn
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Fused epilogues
+
+/**
+ * Work on a product's output run as soon as rows of it are final: a compiled graph's kernel that
+ * reads the product elementwise (bias, activation, residual) or by rows (layerNorm), which then
+ * finds those rows in cache instead of memory. fn(ctx, e0, e1) handles elements [e0, e1) of the
+ * output, whole rows at a time, on whichever thread finished them. The JS thread arms one before
+ * the product it belongs to; only a call writing exactly `elements` contiguous elements from `c`
+ * takes it (a product made into a scratch buffer, or one of several partial products, never
+ * does), and the JS thread asks afterwards whether it ran (kiln_epilogue_pending), running the
+ * kernel itself if not.
+ */
+/** Elements handed to epilogues so far (a test hook: each product's are handed over exactly once). */
+std::atomic<int64_t> epilogueElements{0};
+
+struct Epilogue {
+  void (*fn)(void* ctx, int64_t e0, int64_t e1) = nullptr;
+  void* ctx = nullptr;
+  const void* c = nullptr;
+  int64_t elements = 0;
+  /** Element offset of this product's output (a product of a batch). */
+  int64_t base = 0;
+  void rows(int64_t N, int64_t r0, int64_t r1) const {
+    epilogueElements.fetch_add((r1 - r0) * N, std::memory_order_relaxed);
+    fn(ctx, base + r0 * N, base + r1 * N);
+  }
+};
+
+enum class EpilogueState { None, Armed, Taken };
+/** The armed epilogue (used by the JS thread only: arming, taking and asking all happen there). */
+Epilogue armedEpilogue;
+EpilogueState epilogueState = EpilogueState::None;
+/** Epilogues that ran fused into a product (a test hook). */
+double epilogueRuns = 0;
+
+/** The armed epilogue, copied into `slot`, if it belongs to a product writing `elements` contiguous elements at c; else null. */
+const Epilogue* takeEpilogue(const void* c, int64_t elements, Epilogue& slot) {
+  if (epilogueState != EpilogueState::Armed || armedEpilogue.c != c || armedEpilogue.elements != elements) return nullptr;
+  slot = armedEpilogue;
+  epilogueState = EpilogueState::Taken;
+  epilogueRuns += 1;
+  return &slot;
+}
+
 template <typename T> struct Problem {
   int64_t M, N, K;
   const T* a;
@@ -619,6 +664,8 @@ template <typename T> struct Problem {
   /** A whole packed B (see packedPanels) to fill, or with packedReady to read instead of B; or null. */
   T* packed = nullptr;
   bool packedReady = false;
+  /** Run on rows of C once they are final, or on all of C at the end (see Epilogue). */
+  const Epilogue* epi = nullptr;
 };
 
 /**
@@ -653,9 +700,12 @@ template <typename T> void gemmSerial(const Problem<T>& p) {
         const int64_t mc = std::min(MC, p.M - ic);
         packA(mc, kc, p.a + ic * p.aRs + pc * p.aCs, p.aRs, p.aCs, pa);
         macroKernel(mc, nc, kc, 0, nc, pa, pb, p.c + ic * p.ldc + jc, p.ldc, p.alpha, add);
+        // One column block holds whole rows: they are final after the last depth block.
+        if (p.epi && nc == p.N && pc + kc >= p.K) p.epi->rows(p.N, ic, ic + mc);
       }
     }
   }
+  if (p.epi && NC < p.N) p.epi->rows(p.N, 0, p.M);
 }
 
 /** Budget for a packed B block of the parallel driver: it lives in L3 and is shared by all threads. */
@@ -691,6 +741,8 @@ template <typename T> struct ParallelBlock {
   int64_t jc, nc, panels, groups, chunks, groupsPerChunk;
   T* pb;
   std::atomic<int>* state;  // per (depth block, group): 0 to pack, 1 packing, 2 packed
+  /** Whether an item's rows are whole rows of C (one column block, one column range), final when it ends. */
+  bool wholeRows;
 
   static void run(void* ctx, int64_t item, int slot, int team) {
     const ParallelBlock& w = *static_cast<const ParallelBlock*>(ctx);
@@ -716,6 +768,7 @@ template <typename T> struct ParallelBlock {
         macroKernel(mc, w.nc, kc, q0 * NR, std::min(w.nc, q1 * NR), pa, pbk, p.c + ic * p.ldc + w.jc, p.ldc, p.alpha, add);
       }
     }
+    if (p.epi && w.wholeRows) p.epi->rows(p.N, ic, ic + mc);
   }
 };
 
@@ -747,8 +800,10 @@ template <typename T> void gemmParallel(const Problem<T>& p, int threads) {
     const int64_t chunks = w.mBlocks >= 2 * threads ? 1 : ceilDiv(2 * threads, w.mBlocks);
     w.groupsPerChunk = ceilDiv(w.groups, std::min(chunks, w.groups));
     w.chunks = ceilDiv(w.groups, w.groupsPerChunk);
+    w.wholeRows = w.nc == p.N && w.chunks == 1;
     pool().run(threads, w.mBlocks * w.chunks, &ParallelBlock<T>::run, &w);
   }
+  if (p.epi && !w.wholeRows) p.epi->rows(p.N, 0, p.M);
 }
 
 /** y[i·ys] (=|+=) alpha · Σₖ A(i,k)·x[k·xs] for i < n: the M = 1 and N = 1 products. */
@@ -827,22 +882,28 @@ void gemv(int64_t n, int64_t K, const T* a, int64_t rs, int64_t cs, const T* x, 
 template <typename T>
 void gemm(int64_t M, int64_t N, int64_t K, const T* a, int64_t aOff, int64_t aRs, int64_t aCs, const T* b, int64_t bOff,
           int64_t bRs, int64_t bCs, T* c, int64_t cOff, int64_t ldc, double alpha, int32_t accumulate, T* packed = nullptr,
-          bool packedReady = false) {
+          bool packedReady = false, const Epilogue* epi = nullptr) {
   if (M <= 0 || N <= 0) return;
   a += aOff;
   b += bOff;
   c += cOff;
   if (K <= 0) {
     if (!accumulate) for (int64_t i = 0; i < M; ++i) std::fill(c + i * ldc, c + i * ldc + N, T(0));
+    if (epi) epi->rows(N, 0, M);
     return;
   }
   if (!accumulate && ldc == N) adviseHugePages(c, size_t(M) * size_t(N) * sizeof(T));
   const T al = T(alpha);
-  if (N == 1) return gemv(M, K, a, aRs, aCs, b, bRs, c, ldc, al, accumulate != 0);
-  if (M == 1) return gemv(N, K, b, bCs, bRs, a, aCs, c, 1, al, accumulate != 0);
+  if (N == 1 || M == 1) {
+    if (N == 1) gemv(M, K, a, aRs, aCs, b, bRs, c, ldc, al, accumulate != 0);
+    else gemv(N, K, b, bCs, bRs, a, aCs, c, 1, al, accumulate != 0);
+    if (epi) epi->rows(N, 0, M);
+    return;
+  }
   Problem<T> p{M, N, K, a, aRs, aCs, b, bRs, bCs, c, ldc, al, accumulate != 0};
   p.packed = packed;
   p.packedReady = packed != nullptr && packedReady;
+  p.epi = epi;
   const double work = double(M) * double(N) * double(K);
   // At least PARALLEL_MIN_WORK multiply-adds per thread; serial inside pool items.
   const int threads = int(std::min<double>(maxThreads(), std::max(1.0, work / double(PARALLEL_MIN_WORK))));
@@ -891,11 +952,11 @@ template <typename T> T* packedData(T* buf, int64_t len, int64_t K, int64_t N, b
 template <typename T>
 int32_t gemmPacked(int64_t M, int64_t N, int64_t K, const T* a, int64_t aOff, int64_t aRs, int64_t aCs, const T* b,
                    int64_t bOff, int64_t bRs, int64_t bCs, T* buf, int64_t len, int32_t ready, T* c, int64_t cOff,
-                   int64_t ldc, double alpha, int32_t accumulate) {
+                   int64_t ldc, double alpha, int32_t accumulate, const Epilogue* epi) {
   T* packed = packable(M, N, K) ? packedData(buf, len, K, N, ready != 0) : nullptr;
   // A fresh buffer is first written here: huge pages spare most of its page faults.
   if (packed && !ready) adviseHugePages(packed, size_t(K * packedWidth<T>(N)) * sizeof(T));
-  gemm<T>(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate, packed, ready != 0);
+  gemm<T>(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate, packed, ready != 0, epi);
   return packed ? 1 : 0;
 }
 
@@ -916,8 +977,14 @@ template <typename T> struct BatchJob {
   int32_t accumulate;
   T* packed;  // a packed B shared by all products (ready), or null
   int64_t first;  // products before this one are done
-  void product(int64_t i) const {
-    gemm<T>(M, N, K, a, int64_t(aOffs[i]), aRs, aCs, b, bOffs ? int64_t(bOffs[i]) : bOff, bRs, bCs, c, int64_t(cOffs[i]), ldc, alpha, accumulate, packed, true);
+  const Epilogue* epi;  // for all the products' outputs, or null
+  void product(int64_t i, bool packing = false) const {
+    Epilogue own;
+    if (epi) {
+      own = *epi;
+      own.base = int64_t(cOffs[i]);
+    }
+    gemm<T>(M, N, K, a, int64_t(aOffs[i]), aRs, aCs, b, bOffs ? int64_t(bOffs[i]) : bOff, bRs, bCs, c, int64_t(cOffs[i]), ldc, alpha, accumulate, packed, !packing, epi ? &own : nullptr);
   }
   static void run(void* ctx, int64_t i, int, int) {
     const BatchJob& j = *static_cast<const BatchJob*>(ctx);
@@ -944,8 +1011,8 @@ template <typename T> void gemmBatched(BatchJob<T>& job, int64_t batch) {
 template <typename T>
 void gemmBatched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* a, const double* aOffs, int64_t aRs, int64_t aCs,
                  const T* b, const double* bOffs, int64_t bRs, int64_t bCs, T* c, const double* cOffs, int64_t ldc,
-                 double alpha, int32_t accumulate) {
-  BatchJob<T> job{M, N, K, a, aOffs, aRs, aCs, b, bOffs, 0, bRs, bCs, c, cOffs, ldc, alpha, accumulate, nullptr, 0};
+                 double alpha, int32_t accumulate, const Epilogue* epi) {
+  BatchJob<T> job{M, N, K, a, aOffs, aRs, aCs, b, bOffs, 0, bRs, bCs, c, cOffs, ldc, alpha, accumulate, nullptr, 0, epi};
   gemmBatched(job, batch);
 }
 
@@ -957,17 +1024,30 @@ void gemmBatched(int64_t batch, int64_t M, int64_t N, int64_t K, const T* a, con
 template <typename T>
 int32_t gemmBatchedPacked(int64_t batch, int64_t M, int64_t N, int64_t K, const T* a, const double* aOffs, int64_t aRs,
                           int64_t aCs, const T* b, int64_t bOff, int64_t bRs, int64_t bCs, T* buf, int64_t len,
-                          int32_t ready, T* c, const double* cOffs, int64_t ldc, double alpha, int32_t accumulate) {
+                          int32_t ready, T* c, const double* cOffs, int64_t ldc, double alpha, int32_t accumulate,
+                          const Epilogue* epi) {
   if (batch <= 0) return 0;
   T* packed = packable(M, N, K) ? packedData(buf, len, K, N, ready != 0) : nullptr;
-  BatchJob<T> job{M, N, K, a, aOffs, aRs, aCs, b, nullptr, bOff, bRs, bCs, c, cOffs, ldc, alpha, accumulate, packed, 0};
+  BatchJob<T> job{M, N, K, a, aOffs, aRs, aCs, b, nullptr, bOff, bRs, bCs, c, cOffs, ldc, alpha, accumulate, packed, 0, epi};
   if (packed && !ready) {
     adviseHugePages(packed, size_t(K * packedWidth<T>(N)) * sizeof(T));
-    gemm<T>(M, N, K, a, int64_t(aOffs[0]), aRs, aCs, b, bOff, bRs, bCs, c, int64_t(cOffs[0]), ldc, alpha, accumulate, packed, false);
+    job.product(0, true);
     job.first = 1;
   }
   gemmBatched(job, batch);
   return packed ? 1 : 0;
+}
+
+/** The armed epilogue if this product's output is exactly its elements: M×N contiguous from c. */
+const Epilogue* epilogueFor(const void* c, int64_t cOff, int64_t ldc, int64_t M, int64_t N, Epilogue& slot) {
+  return cOff == 0 && (ldc == N || M == 1) ? takeEpilogue(c, M * N, slot) : nullptr;
+}
+
+/** The armed epilogue if a batch's outputs are exactly its elements: products one after another from c. */
+const Epilogue* epilogueFor(const void* c, const double* cOffs, int64_t batch, int64_t ldc, int64_t M, int64_t N, Epilogue& slot) {
+  if (ldc != N && M != 1) return nullptr;
+  for (int64_t i = 0; i < batch; ++i) if (cOffs[i] != double(i * M * N)) return nullptr;
+  return takeEpilogue(c, batch * M * N, slot);
 }
 
 }  // namespace
@@ -977,25 +1057,29 @@ extern "C" {
 void kiln_sgemm(int64_t M, int64_t N, int64_t K, const float* a, int64_t aOff, int64_t aRs, int64_t aCs, const float* b,
                 int64_t bOff, int64_t bRs, int64_t bCs, float* c, int64_t cOff, int64_t ldc, double alpha,
                 int32_t accumulate) {
-  gemm<float>(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate);
+  Epilogue e;
+  gemm<float>(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate, nullptr, false, epilogueFor(c, cOff, ldc, M, N, e));
 }
 
 void kiln_dgemm(int64_t M, int64_t N, int64_t K, const double* a, int64_t aOff, int64_t aRs, int64_t aCs,
                 const double* b, int64_t bOff, int64_t bRs, int64_t bCs, double* c, int64_t cOff, int64_t ldc,
                 double alpha, int32_t accumulate) {
-  gemm<double>(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate);
+  Epilogue e;
+  gemm<double>(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate, nullptr, false, epilogueFor(c, cOff, ldc, M, N, e));
 }
 
 void kiln_sgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const float* a, const double* aOffs, int64_t aRs,
                         int64_t aCs, const float* b, const double* bOffs, int64_t bRs, int64_t bCs, float* c,
                         const double* cOffs, int64_t ldc, double alpha, int32_t accumulate) {
-  gemmBatched<float>(batch, M, N, K, a, aOffs, aRs, aCs, b, bOffs, bRs, bCs, c, cOffs, ldc, alpha, accumulate);
+  Epilogue e;
+  gemmBatched<float>(batch, M, N, K, a, aOffs, aRs, aCs, b, bOffs, bRs, bCs, c, cOffs, ldc, alpha, accumulate, epilogueFor(c, cOffs, batch, ldc, M, N, e));
 }
 
 void kiln_dgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, const double* a, const double* aOffs, int64_t aRs,
                         int64_t aCs, const double* b, const double* bOffs, int64_t bRs, int64_t bCs, double* c,
                         const double* cOffs, int64_t ldc, double alpha, int32_t accumulate) {
-  gemmBatched<double>(batch, M, N, K, a, aOffs, aRs, aCs, b, bOffs, bRs, bCs, c, cOffs, ldc, alpha, accumulate);
+  Epilogue e;
+  gemmBatched<double>(batch, M, N, K, a, aOffs, aRs, aCs, b, bOffs, bRs, bCs, c, cOffs, ldc, alpha, accumulate, epilogueFor(c, cOffs, batch, ldc, M, N, e));
 }
 
 /** Elements of the buffer kiln_[sd]gemm_packed need for a packed K×N B (isDouble: of doubles). */
@@ -1011,13 +1095,15 @@ int64_t kiln_gemm_packed_length(int32_t isDouble, int64_t K, int64_t N) {
 int32_t kiln_sgemm_packed(int64_t M, int64_t N, int64_t K, const float* a, int64_t aOff, int64_t aRs, int64_t aCs,
                           const float* b, int64_t bOff, int64_t bRs, int64_t bCs, float* packed, int64_t len, int32_t ready,
                           float* c, int64_t cOff, int64_t ldc, double alpha, int32_t accumulate) {
-  return gemmPacked<float>(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, packed, len, ready, c, cOff, ldc, alpha, accumulate);
+  Epilogue e;
+  return gemmPacked<float>(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, packed, len, ready, c, cOff, ldc, alpha, accumulate, epilogueFor(c, cOff, ldc, M, N, e));
 }
 
 int32_t kiln_dgemm_packed(int64_t M, int64_t N, int64_t K, const double* a, int64_t aOff, int64_t aRs, int64_t aCs,
                           const double* b, int64_t bOff, int64_t bRs, int64_t bCs, double* packed, int64_t len,
                           int32_t ready, double* c, int64_t cOff, int64_t ldc, double alpha, int32_t accumulate) {
-  return gemmPacked<double>(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, packed, len, ready, c, cOff, ldc, alpha, accumulate);
+  Epilogue e;
+  return gemmPacked<double>(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, packed, len, ready, c, cOff, ldc, alpha, accumulate, epilogueFor(c, cOff, ldc, M, N, e));
 }
 
 /** kiln_sgemm_batched for products sharing one B at bOff, kept packed as for kiln_sgemm_packed. */
@@ -1025,14 +1111,16 @@ int32_t kiln_sgemm_batched_packed(int64_t batch, int64_t M, int64_t N, int64_t K
                                   int64_t aRs, int64_t aCs, const float* b, int64_t bOff, int64_t bRs, int64_t bCs,
                                   float* packed, int64_t len, int32_t ready, float* c, const double* cOffs, int64_t ldc,
                                   double alpha, int32_t accumulate) {
-  return gemmBatchedPacked<float>(batch, M, N, K, a, aOffs, aRs, aCs, b, bOff, bRs, bCs, packed, len, ready, c, cOffs, ldc, alpha, accumulate);
+  Epilogue e;
+  return gemmBatchedPacked<float>(batch, M, N, K, a, aOffs, aRs, aCs, b, bOff, bRs, bCs, packed, len, ready, c, cOffs, ldc, alpha, accumulate, epilogueFor(c, cOffs, batch, ldc, M, N, e));
 }
 
 int32_t kiln_dgemm_batched_packed(int64_t batch, int64_t M, int64_t N, int64_t K, const double* a, const double* aOffs,
                                   int64_t aRs, int64_t aCs, const double* b, int64_t bOff, int64_t bRs, int64_t bCs,
                                   double* packed, int64_t len, int32_t ready, double* c, const double* cOffs, int64_t ldc,
                                   double alpha, int32_t accumulate) {
-  return gemmBatchedPacked<double>(batch, M, N, K, a, aOffs, aRs, aCs, b, bOff, bRs, bCs, packed, len, ready, c, cOffs, ldc, alpha, accumulate);
+  Epilogue e;
+  return gemmBatchedPacked<double>(batch, M, N, K, a, aOffs, aRs, aCs, b, bOff, bRs, bCs, packed, len, ready, c, cOffs, ldc, alpha, accumulate, epilogueFor(c, cOffs, batch, ldc, M, N, e));
 }
 
 /** Threads of later products and generated kernels in this process (n ≤ 0: the default, OMP_NUM_THREADS or the cores). */
@@ -1060,6 +1148,29 @@ void kiln_parallel_for(int64_t n, int64_t grain, void (*fn)(void*, int64_t, int6
   Range r{n, chunks, fn, ctx};
   pool().run(threads, chunks, &Range::run, &r);
 }
+
+/**
+ * Arms an epilogue for the next product whose output is exactly `elements` elements from `c`
+ * (see Epilogue). Generated libraries call it through the address kiln_arm_epilogue_entry gives.
+ */
+void kiln_arm_epilogue(void* fn, void* ctx, const void* c, int64_t elements) {
+  armedEpilogue = Epilogue{reinterpret_cast<void (*)(void*, int64_t, int64_t)>(fn), ctx, c, elements, 0};
+  epilogueState = EpilogueState::Armed;
+}
+
+/** 0 when the epilogue armed last ran inside its product, else 1 (then it is disarmed: the caller runs it). */
+int32_t kiln_epilogue_pending() {
+  const bool ran = epilogueState == EpilogueState::Taken;
+  epilogueState = EpilogueState::None;
+  return ran ? 0 : 1;
+}
+
+/** Epilogues that ran fused into a product so far, and the elements they were handed (test hooks). */
+double kiln_epilogue_runs() { return epilogueRuns; }
+double kiln_epilogue_elements() { return double(epilogueElements.load(std::memory_order_relaxed)); }
+
+/** The address of kiln_arm_epilogue, which generated libraries are given when they load. */
+void* kiln_arm_epilogue_entry() { return reinterpret_cast<void*>(&kiln_arm_epilogue); }
 
 /** Parallel jobs the pool has run (a test hook). */
 double kiln_pool_jobs() { return double(pool().generation.load(std::memory_order_relaxed)); }

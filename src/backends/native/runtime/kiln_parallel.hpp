@@ -1,4 +1,4 @@
-// Parallel loops of generated kernels. They run on the gemm runtime's thread pool (gemm.cpp,
+// Parallel loops of generated kernels, and the other runtime entry they use (epilogues). They run on the gemm runtime's thread pool (gemm.cpp,
 // kiln_parallel_for), whose address each generated library is given when it loads
 // (kiln_bind_parallel): one pool per process, shared with matrix products, so kernels and
 // products never compete for the cores, and the caller never waits for a worker that is late.
@@ -15,6 +15,16 @@ using ParallelFor = void (*)(int64_t n, int64_t grain, RangeFn fn, void* ctx);
 /** This library's entry into the pool (null until bound). */
 inline ParallelFor& parallel_entry() {
   static ParallelFor entry = nullptr;
+  return entry;
+}
+
+/**
+ * The runtime's kiln_arm_epilogue (null until bound): a kernel armed as the epilogue of the next
+ * matrix product runs on the product's rows as they are finished (gemm.cpp, Epilogue).
+ */
+using ArmEpilogue = void (*)(void* fn, void* ctx, const void* c, int64_t elements);
+inline ArmEpilogue& arm_epilogue_entry() {
+  static ArmEpilogue entry = nullptr;
   return entry;
 }
 
