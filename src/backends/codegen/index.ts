@@ -5,7 +5,8 @@
 // sizes and strides, computed once per layout, so dynamic dims are runtime sizes), runs the steps,
 // and returns fresh contiguous outputs. Buffers of values that do not leave the graph (fused
 // intermediates, and results of extern ops run into buffers given to their kernels) belong to the
-// plan and are reused across calls.
+// plan and are reused across calls. A target (the native one) may run the kernel right after a
+// matmul inside the product, on its rows as they are finished (schedule.ts `epilogue`).
 import { envVar } from "../../core/env.js";
 import { allocate, type DType, type TypedArray } from "../../core/dtype.js";
 import { contiguousStrides, numelOf, shapesEqual } from "../../core/shape.js";
