@@ -1,5 +1,5 @@
 // One process of bench/build-times.ts: times the runtime's load and two compiled models' first
-// calls and cache hits (the disk cache is whatever KILN_CACHE_DIR holds), printed as JSON.
+// calls and second calls (the disk cache is whatever KILN_CACHE_DIR holds), printed as JSON.
 import * as k from "../src/index.js";
 import { compile, type Tensor } from "../src/index.js";
 import { loadNativeGemm } from "../src/backends/native/gemm.js";
