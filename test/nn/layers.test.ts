@@ -313,6 +313,20 @@ describe("MultiheadAttention", () => {
     close(out2, out.tolist());
   });
 
+  it("self-attention without autograd (one product with the packed weight) gives the three-product result", () => {
+    k.manualSeed(13);
+    const mha = new nn.MultiheadAttention(8, 2, { batchFirst: true });
+    k.noGrad(() => mha.inProjBias!.uniform_(-1, 1));
+    const x = k.randn([3, 5, 8]);
+    const [withGrad, w1] = mha.forward(x, x, x);
+    const [packed, w2] = k.noGrad(() => mha.forward(x, x, x));
+    close(packed, withGrad.tolist());
+    close(w2!, w1!.tolist());
+    // Different query and key/value tensors take the separate products in either mode.
+    const y = k.randn([3, 5, 8]);
+    close(k.noGrad(() => mha.forward(x, y, y))[0], mha.forward(x, y, y)[0].tolist());
+  });
+
   it("batchFirst and sequence-first layouts agree; unbatched inputs work", () => {
     k.manualSeed(11);
     const a = new nn.MultiheadAttention(8, 2, { batchFirst: true });
