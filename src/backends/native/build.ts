@@ -22,6 +22,12 @@ interface Koffi {
 export interface Toolchain {
   compiler: string;
   version: string;
+  /**
+   * The CPU the code is built for: builds use -march=native, so a library built on one machine
+   * may not run on another (an AVX-512 build stops with an illegal instruction elsewhere). Part of
+   * every cache key, so a cache directory moved or shared between machines never loads one.
+   */
+  machine: string;
   flags: string[];
   runtimeDir: string;
   cacheDir: string;
@@ -101,7 +107,19 @@ export function nativeToolchain(): Toolchain | null {
     whyUnavailable = `the cache directory ${cacheDir} cannot be created (${(e as Error).message})`;
     return (toolchain = null);
   }
-  return (toolchain = { ...found, flags: FLAGS, runtimeDir, cacheDir });
+  return (toolchain = { ...found, machine: machineOf(h), flags: FLAGS, runtimeDir, cacheDir });
+}
+
+/** The architecture, CPU model and (on Linux) the CPU's feature flags, which -march=native follows. */
+function machineOf(h: NodeHost): string {
+  let features = "";
+  try {
+    const info = h.fs.readFileSync("/proc/cpuinfo", "utf8");
+    features = /^flags\s*:(.*)$/m.exec(info)?.[1]?.trim() ?? "";
+  } catch {
+    // Not Linux: the model name has to do.
+  }
+  return `${process.arch} ${h.os.cpus()[0]?.model ?? ""} ${features}`;
 }
 
 /** Whether native code can be built and loaded in this process. */
@@ -148,7 +166,7 @@ export function libraryPath(name: string, source: string): { path: string; built
   const tc = nativeToolchain();
   const h = nodeHost();
   if (!tc || !h) throw new KilnRuntimeError(`native code is unavailable: ${unavailableReason()}`);
-  const key = h.crypto.createHash("sha256").update(tc.version).update("\0").update(tc.flags.join(" ")).update("\0").update(headersDigest(h, tc)).update("\0").update(source).digest("hex").slice(0, 20);
+  const key = h.crypto.createHash("sha256").update(tc.version).update("\0").update(tc.machine).update("\0").update(tc.flags.join(" ")).update("\0").update(headersDigest(h, tc)).update("\0").update(source).digest("hex").slice(0, 20);
   const path = h.path.join(tc.cacheDir, `${name}-${key}.so`);
   return { path, built: h.fs.existsSync(path) };
 }
@@ -164,7 +182,7 @@ let preludeDir: string | null = null;
  */
 function ensurePrelude(h: NodeHost, tc: Toolchain): string {
   if (preludeDir) return preludeDir;
-  const dir = h.path.join(tc.cacheDir, `prelude-${h.crypto.createHash("sha256").update(tc.version).update(tc.flags.join(" ")).update(headersDigest(h, tc)).digest("hex").slice(0, 16)}`);
+  const dir = h.path.join(tc.cacheDir, `prelude-${h.crypto.createHash("sha256").update(tc.version).update(tc.machine).update(tc.flags.join(" ")).update(headersDigest(h, tc)).digest("hex").slice(0, 16)}`);
   const header = h.path.join(dir, PRELUDE_HEADER);
   if (!h.fs.existsSync(`${header}.gch`)) {
     h.fs.mkdirSync(dir, { recursive: true });
