@@ -124,6 +124,9 @@ describe.skipIf(!native)("native gemm kernel", () => {
       { M: 1, N: 1000, K: 300, la: "rowmajor", lb: "rowmajor", alpha: 1, accumulate: false },
       { M: 1000, N: 1, K: 300, la: "transposed", lb: "strided", alpha: -1, accumulate: true },
       { M: 600, N: 2, K: 600, la: "strided", lb: "broadcast", alpha: 1, accumulate: false },
+      // Few columns (dot products, rows split among threads): B's columns contiguous, or copied.
+      { M: 3000, N: 5, K: 400, la: "rowmajor", lb: "transposed", alpha: 1, accumulate: true },
+      { M: 2000, N: 7, K: 500, la: "rowmajor", lb: "rowmajor", alpha: 0.5, accumulate: false },
     ];
     big.forEach((c, i) => {
       compare(g, "float32", c, 200 + i);

@@ -878,6 +878,83 @@ void gemv(int64_t n, int64_t K, const T* a, int64_t rs, int64_t cs, const T* x, 
 }
 
 /**
+ * Products of few columns (N below half the register tile's width, which would then mostly
+ * compute padding; a classifier head): each C(i, j) is a dot product of row i of A (contiguous)
+ * with column j of B (copied contiguous first), four columns at a time, vectorised over k.
+ * Measured on one Zen 5 core with B transposed (x·Wᵀ): 64×10×1024 34 → 24 µs, 1024×4×256 96 → 44 µs
+ * against the tiles. Rows are split among threads in blocks; each element's sum has one order
+ * whatever the split.
+ */
+template <typename T> struct FewColumns {
+  int64_t M, N, K;
+  const T* a;
+  int64_t aRs;
+  const T* bt;  // column j of B at bt + j·K
+  T* c;
+  int64_t ldc;
+  T alpha;
+  bool accumulate;
+  static constexpr int64_t ROWS = 16;
+
+  void put(T* cj, T s) const { *cj = accumulate ? *cj + alpha * s : alpha * s; }
+  void rows(int64_t i0, int64_t i1) const {
+    for (int64_t i = i0; i < i1; ++i) {
+      const T* __restrict ar = a + i * aRs;
+      T* cr = c + i * ldc;
+      int64_t j = 0;
+      for (; j + 4 <= N; j += 4) {
+        const T* __restrict b0 = bt + j * K;
+        const T* __restrict b1 = b0 + K;
+        const T* __restrict b2 = b1 + K;
+        const T* __restrict b3 = b2 + K;
+        T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+        for (int64_t k = 0; k < K; ++k) {
+          const T x = ar[k];
+          s0 += x * b0[k];
+          s1 += x * b1[k];
+          s2 += x * b2[k];
+          s3 += x * b3[k];
+        }
+        put(cr + j, s0);
+        put(cr + j + 1, s1);
+        put(cr + j + 2, s2);
+        put(cr + j + 3, s3);
+      }
+      for (; j < N; ++j) {
+        const T* __restrict bj = bt + j * K;
+        T s0 = 0;
+#pragma omp simd reduction(+ : s0)
+        for (int64_t k = 0; k < K; ++k) s0 += ar[k] * bj[k];
+        put(cr + j, s0);
+      }
+    }
+  }
+  static void run(void* ctx, int64_t item, int, int) {
+    const FewColumns& f = *static_cast<const FewColumns*>(ctx);
+    f.rows(item * ROWS, std::min(f.M, (item + 1) * ROWS));
+  }
+};
+
+template <typename T>
+void gemmFewColumns(int64_t M, int64_t N, int64_t K, const T* a, int64_t aRs, const T* b, int64_t bRs, int64_t bCs, T* c,
+                    int64_t ldc, T alpha, bool accumulate) {
+  const T* bt = b;
+  if (bRs != 1 || bCs != K) {
+    T* copy = scratchB<T>(size_t(N) * size_t(K));
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t j = 0; j < N; ++j) copy[j * K + k] = b[k * bRs + j * bCs];
+    bt = copy;
+  }
+  const FewColumns<T> f{M, N, K, a, aRs, bt, c, ldc, alpha, accumulate};
+  const double work = double(M) * double(N) * double(K);
+  const int64_t items = ceilDiv(M, FewColumns<T>::ROWS);
+  const int threads = int(std::min<double>({double(maxThreads()), double(items), std::max(1.0, work / double(PARALLEL_MIN_WORK))}));
+  if (threads > 1 && !inPool) pool().run(threads, items, &FewColumns<T>::run, const_cast<FewColumns<T>*>(&f));
+  else f.rows(0, M);
+}
+
+/**
  * One product. With `packed` (a whole packed B, see packedPanels) the drivers pack B there, or
  * with `packedReady` read it from there without touching B. Only products of at least two rows
  * and columns and some depth use it (the others do not pack B); the caller checks packable().
@@ -897,9 +974,10 @@ void gemm(int64_t M, int64_t N, int64_t K, const T* a, int64_t aOff, int64_t aRs
   }
   if (!accumulate && ldc == N) adviseHugePages(c, size_t(M) * size_t(N) * sizeof(T));
   const T al = T(alpha);
-  if (N == 1 || M == 1) {
+  if (N == 1 || M == 1 || (N < Blocking<T>::NR / 2 && aCs == 1 && packed == nullptr)) {
     if (N == 1) gemv(M, K, a, aRs, aCs, b, bRs, c, ldc, al, accumulate != 0);
-    else gemv(N, K, b, bCs, bRs, a, aCs, c, 1, al, accumulate != 0);
+    else if (M == 1) gemv(N, K, b, bCs, bRs, a, aCs, c, 1, al, accumulate != 0);
+    else gemmFewColumns(M, N, K, a, aRs, b, bRs, bCs, c, ldc, al, accumulate != 0);
     if (epi) epi->rows(N, 0, M);
     return;
   }
