@@ -946,11 +946,11 @@ void gemmFewColumns(int64_t M, int64_t N, int64_t K, const T* a, int64_t aRs, co
       for (int64_t j = 0; j < N; ++j) copy[j * K + k] = b[k * bRs + j * bCs];
     bt = copy;
   }
-  const FewColumns<T> f{M, N, K, a, aRs, bt, c, ldc, alpha, accumulate};
+  FewColumns<T> f{M, N, K, a, aRs, bt, c, ldc, alpha, accumulate};
   const double work = double(M) * double(N) * double(K);
   const int64_t items = ceilDiv(M, FewColumns<T>::ROWS);
   const int threads = int(std::min<double>({double(maxThreads()), double(items), std::max(1.0, work / double(PARALLEL_MIN_WORK))}));
-  if (threads > 1 && !inPool) pool().run(threads, items, &FewColumns<T>::run, const_cast<FewColumns<T>*>(&f));
+  if (threads > 1 && !inPool) pool().run(threads, items, &FewColumns<T>::run, &f);
   else f.rows(0, M);
 }
 
