@@ -46,32 +46,21 @@ register({
     return () => loop(xd, N);
   },
 });
-register({
-  name: "pointwise chain, compiled",
-  size: "gelu(x*2+1), 2^20 f32",
-  elements: N,
-  runs: 9,
-  baseline: "pointwise chain, eager",
-  setup: () => {
-    const x = k.randn([N]);
-    const f = compile(chain);
-    f(x);
-    return () => f(x);
-  },
-});
-register({
-  name: "pointwise chain, compiled, 1 thread",
-  size: "gelu(x*2+1), 2^20 f32",
-  elements: N,
-  runs: 9,
-  baseline: "pointwise chain, eager",
-  setup: () => {
-    const x = k.randn([N]);
-    const f = compile(chain);
-    f(x);
-    return oneThread(() => f(x));
-  },
-});
+for (const mode of ["compiled", "compiled, 1 thread"] as const) {
+  register({
+    name: `pointwise chain, ${mode}`,
+    size: "gelu(x*2+1), 2^20 f32",
+    elements: N,
+    runs: 9,
+    baseline: "pointwise chain, eager",
+    setup: () => {
+      const x = k.randn([N]);
+      const f = compile(chain);
+      f(x);
+      return mode === "compiled, 1 thread" ? oneThread(() => f(x)) : () => f(x);
+    },
+  });
+}
 // The memory floor of any pointwise op returning a fresh tensor: read 2^20 floats, write a new
 // output (its allocation included). The chain's ratio to it is its distance from memory speed.
 register({

@@ -9,7 +9,7 @@
 // matmul inside the product, on its rows as they are finished (schedule.ts `epilogue`).
 import { envVar } from "../../core/env.js";
 import { allocate, type DType, type TypedArray } from "../../core/dtype.js";
-import { contiguousStrides, numelOf, shapesEqual } from "../../core/shape.js";
+import { numelOf, shapesEqual } from "../../core/shape.js";
 import { Tensor } from "../../core/tensor.js";
 import { noGrad } from "../../dispatch/grad-mode.js";
 import { setTracer } from "../../dispatch/tracer.js";
@@ -19,7 +19,7 @@ import type { CompiledGraph } from "../types.js";
 import { Layout } from "./layout.js";
 import { planKernel, scheduleFits, type KernelPlan } from "./plan.js";
 import { renderKernel, variantKey } from "./render-js.js";
-import { buildSchedule, printSchedule, stridesOverF, type Kernel, type Member, type Schedule } from "./schedule.js";
+import { buildSchedule, homeStrides, printSchedule, readsHome, stridesOverF, type Kernel, type Member, type Schedule } from "./schedule.js";
 import { expandDecompositions } from "./decompose.js";
 
 export type KernelFn = (D: TypedArray[], O: number[], P: KernelPlan, A: readonly object[]) => void;
@@ -87,13 +87,11 @@ function epilogueFits(k: Kernel, kp: KernelPlan, layout: Layout): boolean {
   const F = layout.shape(k.anchor);
   if (!shapesEqual(layout.shape(e.product), F)) return false;
   if (k.red && (kp.rShape.length !== 1 || kp.rn !== F[F.length - 1])) return false;
-  const home = contiguousStrides(F);
+  const home = homeStrides(F, k.red, "full");
   for (const a of k.accesses) {
     if (a.source !== e.product) continue;
     const g = layout.geometry(a.source);
-    if (g.offset !== 0) return false;
-    const read = stridesOverF(F, k.red, g, a.target ? layout.shape(a.target) : null, "full");
-    if (F.some((size, d) => size !== 1 && read[d] !== home[d])) return false;
+    if (!readsHome(F, k.red, stridesOverF(F, k.red, g, a.target ? layout.shape(a.target) : null, "full"), g.offset, home)) return false;
   }
   return true;
 }

@@ -310,7 +310,7 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
   ];
   L.push(`// kernel ${k.id}: ${k.members.filter((m) => kp.live.has(m)).map((m) => m.def.name).join(", ")}`);
   L.push(...rangeFunction(`${name}_range`, body));
-  if (k.epilogue) L.push(...epilogueFunctions(k, name, R === 0 ? rangeFunction(`${name}_elements`, elementBody) : null));
+  if (k.epilogue) L.push(...epilogueFunctions(k, name, params, R === 0 ? rangeFunction(`${name}_elements`, elementBody) : null));
   L.push(`extern "C" void ${name}(${params.join(", ")}) {`);
   L.push(
     ...[
@@ -331,7 +331,7 @@ export function renderCppKernel(k: Kernel, v: Variant): RenderedCpp {
  * without reductions (`elements`: its range function over elements) the ranges are elements of the
  * iteration space; for a row kernel, rows of it (the product's rows are the kernel's rows).
  */
-function epilogueFunctions(k: Kernel, name: string, elements: string[] | null): string[] {
+function epilogueFunctions(k: Kernel, name: string, params: string[], elements: string[] | null): string[] {
   const n = k.accesses.length;
   const args = k.accesses.map((a) => `c.P[${a.index}]`).join(", ");
   const ctx = `${name}_epilogue_args`;
@@ -355,7 +355,6 @@ function epilogueFunctions(k: Kernel, name: string, elements: string[] | null): 
     );
   }
   L.push(`}`);
-  const params = [...k.accesses.map((a) => `void* P${a.index}`), "const int32_t* M"];
   L.push(
     `extern "C" void ${name}_epilogue(${params.join(", ")}) {`,
     `  const kn::ArmEpilogue arm = kn::arm_epilogue_entry();`,
