@@ -65,6 +65,9 @@ describe.skipIf(!native)("kernels fused into matrix products as epilogues", () =
     const w = k.randn([32, 48]);
     const r = k.randn([3, 40, 48]);
     expect(epiloguesPerCall(block, [x, w, r, k.randn([48]), k.randn([48])], 1e-4, 3 * 40 * 48)).toBe(1);
+    // Threaded with the columns split among work items: the row kernel runs once all rows are done.
+    const wide = (a: Tensor, v: Tensor, g: Tensor, b: Tensor) => k.nn.functional.layerNorm(a.matmul(v), [2048], g, b);
+    expect(epiloguesPerCall(wide, [k.randn([24, 256]), k.randn([256, 2048]), k.randn([2048]), k.randn([2048])], 1e-4, 24 * 2048)).toBe(1);
   });
 
   it("fuses into batched products and vector-matrix products, in float64 too", () => {
