@@ -308,6 +308,26 @@ describe("default backend: results", () => {
     expect(kernels(v.compiled[0]!)).toBe(1);
   });
 
+  it("writes an elementwise kernel over its product's buffer only when nothing else reads the product", () => {
+    const x = k.randn([6, 5]);
+    const u = k.randn([5, 8]);
+    const v = k.randn([8, 8]);
+    const c = k.randn([8]);
+    // The product feeds only the bias + relu kernel, which then writes over it.
+    const mlp = capture((a: Tensor, w: Tensor, w2: Tensor, b: Tensor) => a.matmul(w).add(b).relu().matmul(w2).add(b).relu());
+    for (let i = 0; i < 2; i++) expectClose(mlp.f(x, u, v, c) as Tensor, x.matmul(u).add(c).relu().matmul(v).add(c).relu());
+    // The product is read again after the next product (through a view): it must outlive the kernel.
+    const reread = (a: Tensor, w: Tensor, w2: Tensor, b: Tensor) => {
+      const p = a.matmul(w);
+      return p.add(b).relu().matmul(w2).add(p.narrow(1, 0, 8).mul(2));
+    };
+    const g = capture(reread);
+    for (let i = 0; i < 2; i++) expectClose(g.f(x, u, v, c) as Tensor, reread(x, u, v, c));
+    // A row kernel after a product (softmax, then a column sum).
+    const soft = (a: Tensor, w: Tensor) => a.matmul(w).softmax(-1).sum(0);
+    expectClose(capture(soft).f(x, u) as Tensor, soft(x, u));
+  });
+
   it("matches eager on 200 fuzz programs with breaks, views and in-place writes", () => {
     const spy = vi.spyOn(console, "log").mockImplementation(() => {});
     try {

@@ -96,6 +96,23 @@ function epilogueFits(k: Kernel, kp: KernelPlan, layout: Layout): boolean {
   return true;
 }
 
+/**
+ * Whether kernel k (an elementwise epilogue of its product, `into` being the product's buffer) may
+ * write its one stored value `m` over the product: nothing else reads the product, and each
+ * element is read and then written at the same position. Run inside the product, the kernel then
+ * rewrites cache lines the product has just written, where a buffer of its own would be read in
+ * from memory first (write-allocate); run after it, it touches half the memory. (The C++ kernels
+ * declare their pointers restrict; an element read and then written at one position through two
+ * of them is still ordered by the data dependency.)
+ */
+function writesOverProduct(k: Kernel, m: Member, into: Tensor, kp: KernelPlan, layout: Layout): boolean {
+  const e = k.epilogue!;
+  if (k.red || m.output || m.node.dtype !== into.dtype || !m.store || m.store.views.length > 0 || m.store.level !== "full") return false;
+  if (!shapesEqual(layout.shape(m.node), layout.shape(k.anchor)) || !epilogueFits(k, kp, layout)) return false;
+  const inKernel = new Set(k.members.map((x) => x.node));
+  return e.product.users.every((u) => inKernel.has(u));
+}
+
 function variantOf(ck: CompiledKernel, kp: KernelPlan): { fn: KernelFn; source: string } {
   const key = variantKey(kp.variant);
   let v = ck.variants.get(key);
@@ -170,7 +187,12 @@ export function codegenWith(target: KernelTarget | null, graph: Graph, exampleIn
     // call costs page faults that can exceed the op itself (a 4 MB matmul result: about 3 ms).
     const externTemps = new Map<Node, Tensor[]>();
     for (const n of internalExterns) externTemps.set(n, layout.shapes[n.id]!.map((shape, i) => freshBuffer(n.outputs[i]!.dtype, shape)));
-    const storages = [...temps.values(), ...[...externTemps.values()].flat()].map((t) => t._storage);
+    for (const ck of compiled) {
+      const m = ck.stored.length === 1 ? ck.stored[0]! : null;
+      const into = ck.kernel.epilogue ? externTemps.get(ck.kernel.epilogue.product)?.[0] : undefined;
+      if (m && into && writesOverProduct(ck.kernel, m, into, kernels[ck.kernel.id]!.plan, layout)) temps.set(m, into);
+    }
+    const storages = [...new Set([...temps.values(), ...[...externTemps.values()].flat()])].map((t) => t._storage);
     return { eager: false, layout, kernels, temps, externTemps, tempStorages: new Set(storages) };
   };
 
