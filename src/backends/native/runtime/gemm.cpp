@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 #ifdef __linux__
 #include <sys/mman.h>
 #endif
@@ -1013,10 +1014,11 @@ void dots(int64_t K, const T* const (&ar)[R], const T* const (&bc)[C], T (&s)[R]
 
 /**
  * C = alpha·A·B for products with few columns (N below half the tile width, e.g. a classifier
- * head): dot products of A's rows with B's columns (B copied column-major if it is not), two rows
- * by four columns at a time (eight independent sums hide the FMA latency). Tile products would
- * pad N to the tile width. One Zen 5 core, x·Wᵀ: 64×10×1024 34 → 20 µs against one row by four
- * columns, 1024×4×256 60 → 41 µs. Rows are split among threads in blocks of ROWS.
+ * head): dot products of A's rows with B's columns (B copied column-major if it is not). With
+ * AVX-512 a row's N sums are all kept in registers, so A is read once; otherwise two rows by four
+ * columns at a time (eight independent sums hide the FMA latency). Tile products would pad N to
+ * the tile width. One Zen 5 core, x·Wᵀ, 64×10×1024: 34 µs one row by four columns, 20 two rows
+ * by four, 15 all columns. Rows are split among threads in blocks of ROWS.
  */
 template <typename T> struct FewColumns {
   int64_t M, N, K;
@@ -1048,7 +1050,20 @@ template <typename T> struct FewColumns {
     else if (N - j == 2) block<R, 2>(ar, i, j);
     else if (N - j == 1) block<R, 1>(ar, i, j);
   }
+  template <int C> void allColumns(int64_t i0, int64_t i1) const {
+    for (int64_t i = i0; i < i1; ++i) {
+      const T* ar[1] = {a + i * aRs};
+      block<1, C>(ar, i, 0);
+    }
+  }
+  template <size_t... C> bool allColumns(int64_t i0, int64_t i1, std::index_sequence<C...>) const {
+    return ((N == int64_t(C) + 1 && (allColumns<int(C) + 1>(i0, i1), true)) || ...);
+  }
   void rows(int64_t i0, int64_t i1) const {
+#ifdef KILN_GEMM_AVX512
+    // All N (< 16) sums of a row at once, in registers with the row's vector of A: A is read once.
+    if (allColumns(i0, i1, std::make_index_sequence<size_t(Blocking<T>::NR / 2)>{})) return;
+#endif
     int64_t i = i0;
     for (; i + 2 <= i1; i += 2) rowBlock<2>(i);
     if (i < i1) rowBlock<1>(i);
