@@ -218,6 +218,8 @@ function contiguousData(t: Tensor): { data: TypedArray; offset: number } {
 export const conv2d = defineOp<Conv2dAttrs>({
   name: "conv2d",
   overwritesOutputs: true,
+  // Each image and group's product writes its own channels' planes once, in order (after the bias).
+  productEpilogue: true,
   kind: "other",
   meta([x, w, b], attrs) {
     return [{ shape: conv2dShape(x!, w!, b, attrs), dtype: x!.dtype }];

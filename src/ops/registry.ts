@@ -83,9 +83,11 @@ export interface OpDef<A extends object = object> {
    */
   readonly overwritesOutputs?: boolean;
   /**
-   * The kernel makes its output with one call of the matrix product (gemm or gemmBatched) and
-   * writes it nowhere else, so a compiled graph's next kernel may run as that product's epilogue,
-   * on rows as they are finished (the native target; see codegen/schedule.ts `epilogue`).
+   * The kernel makes its output with calls of the matrix product (gemm or gemmBatched) that each
+   * write their own run of it once, in order, and writes it nowhere else afterwards (one product;
+   * a convolution's products image by image, onto a bias written before them), so a compiled
+   * graph's next kernel may run as those products' epilogue, on rows as they are finished (the
+   * native target; see codegen/schedule.ts `epilogue`).
    */
   readonly productEpilogue?: boolean;
   /** Attributes that change every call (random seeds and offsets): graph inputs, not constants. */

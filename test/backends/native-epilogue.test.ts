@@ -78,6 +78,30 @@ describe.skipIf(!native)("kernels fused into matrix products as epilogues", () =
     expect(epiloguesPerCall(f, [k.randn([20, 60], { dtype: "float64" }), k.randn([60, 30], { dtype: "float64" })], 1e-12, 20 * 30)).toBe(1);
   });
 
+  it("runs a convolution's epilogue on each image's product as it finishes (elementwise and row kernels, groups, bias)", () => {
+    k.manualSeed(6);
+    const x = k.randn([3, 4, 9, 10]);
+    const w = k.randn([6, 4, 3, 3]);
+    const b = k.randn([6]);
+    const r = k.randn([3, 6, 9, 10]);
+    const out = 3 * 6 * 9 * 10;
+    // Bias written first, then one product per image: each part handed over once, in order.
+    expect(epiloguesPerCall((a, v, c) => k.conv2d(a, v, c, { padding: 1 }).relu(), [x, w, b], 1e-5, out)).toBe(1);
+    expect(epiloguesPerCall((a, v, c, s) => k.conv2d(a, v, c, { padding: 1 }).add(s).tanh(), [x, w, b, r], 1e-5, out)).toBe(1);
+    // Two groups: two products per image, each writing its own channels.
+    const wg = k.randn([6, 2, 3, 3]);
+    expect(epiloguesPerCall((a, v) => k.conv2d(a, v, null, { padding: 1, groups: 2 }).sigmoid(), [x, wg], 1e-5, out)).toBe(1);
+    // A row kernel (softmax over the last dim): every part is a run of whole rows.
+    expect(epiloguesPerCall((a, v, c) => k.conv2d(a, v, c, { padding: 1 }).softmax(-1), [x, w, b], 1e-5, out)).toBe(1);
+    // Products large enough to be split over threads: each hands its part over by rows.
+    const xl = k.randn([2, 32, 32, 32]);
+    const wl = k.randn([32, 32, 3, 3]);
+    expect(epiloguesPerCall((a, v, c) => k.conv2d(a, v, c, { padding: 1 }).relu(), [xl, wl, k.randn([32])], 1e-4, 2 * 32 * 32 * 32)).toBe(1);
+    // A 1×1 convolution reads the input in place (no im2col) and hands over the same parts.
+    const w1 = k.randn([5, 4, 1, 1]);
+    expect(epiloguesPerCall((a, v) => k.conv2d(a, v).relu(), [x, w1], 1e-5, 3 * 5 * 9 * 10)).toBe(1);
+  });
+
   it("does not fuse a kernel that reads the product at other positions, or a product that is an output", () => {
     k.manualSeed(4);
     const a = k.randn([40, 40]);

@@ -360,7 +360,7 @@ function epilogueFunctions(k: Kernel, name: string, params: string[], elements: 
     `  const kn::ArmEpilogue arm = kn::arm_epilogue_entry();`,
     `  if (arm == nullptr) return;`,
     `  ${ctx} = ${ctx}_t{{${k.accesses.map((a) => `P${a.index}`).join(", ")}}, M};`,
-    `  arm(reinterpret_cast<void*>(&${name}_epi), &${ctx}, P${k.epilogue!.read.index}, (int64_t)M[${n}] * M[${n} + 1]);`,
+    `  arm(reinterpret_cast<void*>(&${name}_epi), &${ctx}, P${k.epilogue!.read.index}, (int64_t)M[${n}] * M[${n} + 1], ${elements ? "1" : `(int64_t)M[${n} + 1]`});`,
     `}`,
   );
   return L;

@@ -700,10 +700,13 @@ void macroKernel(int64_t mc, int64_t nc, int64_t kc, int64_t jBegin, int64_t jEn
  * reads the product elementwise (bias, activation, residual) or by rows (layerNorm), which then
  * finds those rows in cache instead of memory. fn(ctx, e0, e1) handles elements [e0, e1) of the
  * output, whole rows at a time, on whichever thread finished them. The JS thread arms one before
- * the product it belongs to; only a call writing exactly `elements` contiguous elements from `c`
- * takes it (a product made into a scratch buffer, or one of several partial products, never
- * does), and the JS thread asks afterwards whether it ran (kiln_epilogue_pending), running the
- * kernel itself if not.
+ * the op it belongs to. A call writing exactly `elements` contiguous elements from `c` takes it
+ * whole (a product made into a scratch buffer never does). An op that makes its output with
+ * several products, each writing its own run of whole kernel rows once and in order (a
+ * convolution, image by image), hands it over in parts: a call whose run starts where the parts
+ * taken so far end takes that part. The JS thread then asks whether it ran
+ * (kiln_epilogue_pending), which first runs it on any rest the parts left (the op is done, so
+ * those elements are final), and runs the kernel itself if nothing took it.
  */
 /** Elements handed to epilogues so far (a test hook: each product's are handed over exactly once). */
 std::atomic<int64_t> epilogueElements{0};
@@ -713,27 +716,42 @@ struct Epilogue {
   void* ctx = nullptr;
   const void* c = nullptr;
   int64_t elements = 0;
-  /** Element offset of this product's output (a product of a batch). */
+  /** Element offset of this product's output (a product of a batch, a part). */
   int64_t base = 0;
+  /** Elements per row of the kernel (1 for an elementwise one): parts are runs of whole rows. */
+  int64_t rowLength = 1;
   void rows(int64_t N, int64_t r0, int64_t r1) const {
     epilogueElements.fetch_add((r1 - r0) * N, std::memory_order_relaxed);
     fn(ctx, base + r0 * N, base + r1 * N);
   }
 };
 
-enum class EpilogueState { None, Armed, Taken };
+enum class EpilogueState { None, Armed, Parts, Taken };
 /** The armed epilogue (used by the JS thread only: arming, taking and asking all happen there). */
 Epilogue armedEpilogue;
 EpilogueState epilogueState = EpilogueState::None;
+/** Elements [0, epilogueCovered) of the armed epilogue's output were handed over in parts. */
+int64_t epilogueCovered = 0;
 /** Epilogues that ran fused into a product (a test hook). */
 double epilogueRuns = 0;
 
-/** The armed epilogue, copied into `slot`, if it belongs to a product writing `elements` contiguous elements at c; else null. */
-const Epilogue* takeEpilogue(const void* c, int64_t elements, Epilogue& slot) {
-  if (epilogueState != EpilogueState::Armed || armedEpilogue.c != c || armedEpilogue.elements != elements) return nullptr;
-  slot = armedEpilogue;
-  epilogueState = EpilogueState::Taken;
-  epilogueRuns += 1;
+/**
+ * The armed epilogue, copied into `slot`, if a product writing `count` contiguous elements from
+ * element `off` of c takes it: all of its output, or the next part (see Epilogue); else null.
+ */
+const Epilogue* takeEpilogue(const void* c, int64_t off, int64_t count, Epilogue& slot) {
+  const Epilogue& a = armedEpilogue;
+  if (epilogueState == EpilogueState::None || epilogueState == EpilogueState::Taken || a.c != c) return nullptr;
+  slot = a;
+  if (epilogueState == EpilogueState::Armed && off == 0 && count == a.elements) {
+    epilogueState = EpilogueState::Taken;
+    epilogueRuns += 1;
+    return &slot;
+  }
+  if (off != epilogueCovered || count <= 0 || off + count > a.elements || off % a.rowLength != 0 || count % a.rowLength != 0) return nullptr;
+  slot.base = off;
+  epilogueCovered += count;
+  epilogueState = EpilogueState::Parts;
   return &slot;
 }
 
@@ -1264,16 +1282,17 @@ int32_t gemmBatchedPacked(int64_t batch, int64_t M, int64_t N, int64_t K, const 
   return packed ? 1 : 0;
 }
 
-/** The armed epilogue if this product's output is exactly its elements: M×N contiguous from c. */
+/** The armed epilogue if this product's output, M×N contiguous from element cOff of c, is all of its elements or its next part. */
 const Epilogue* epilogueFor(const void* c, int64_t cOff, int64_t ldc, int64_t M, int64_t N, Epilogue& slot) {
-  return cOff == 0 && (ldc == N || M == 1) ? takeEpilogue(c, M * N, slot) : nullptr;
+  return ldc == N || M == 1 ? takeEpilogue(c, cOff, M * N, slot) : nullptr;
 }
 
-/** The armed epilogue if a batch's outputs are exactly its elements: products one after another from c. */
+/** The armed epilogue if a batch's outputs, one after another, are all of its elements or its next part. */
 const Epilogue* epilogueFor(const void* c, const double* cOffs, int64_t batch, int64_t ldc, int64_t M, int64_t N, Epilogue& slot) {
   if (ldc != N && M != 1) return nullptr;
-  for (int64_t i = 0; i < batch; ++i) if (cOffs[i] != double(i * M * N)) return nullptr;
-  return takeEpilogue(c, batch * M * N, slot);
+  for (int64_t i = 0; i < batch; ++i) if (cOffs[i] != cOffs[0] + double(i * M * N)) return nullptr;
+  // Each product of the batch hands over its own elements (BatchJob sets base to its offset).
+  return takeEpilogue(c, int64_t(cOffs[0]), batch * M * N, slot);
 }
 
 }  // namespace
@@ -1376,16 +1395,27 @@ void kiln_parallel_for(int64_t n, int64_t grain, void (*fn)(void*, int64_t, int6
 }
 
 /**
- * Arms an epilogue for the next product whose output is exactly `elements` elements from `c`
- * (see Epilogue). Generated libraries call it through the address kiln_arm_epilogue_entry gives.
+ * Arms an epilogue for the next product whose output is exactly `elements` elements from `c`, or
+ * for the products writing it in parts of whole rows of `rowLength` elements (see Epilogue).
+ * Generated libraries call it through the address kiln_arm_epilogue_entry gives.
  */
-void kiln_arm_epilogue(void* fn, void* ctx, const void* c, int64_t elements) {
-  armedEpilogue = Epilogue{reinterpret_cast<void (*)(void*, int64_t, int64_t)>(fn), ctx, c, elements, 0};
+void kiln_arm_epilogue(void* fn, void* ctx, const void* c, int64_t elements, int64_t rowLength) {
+  armedEpilogue = Epilogue{reinterpret_cast<void (*)(void*, int64_t, int64_t)>(fn), ctx, c, elements, 0, rowLength > 0 ? rowLength : 1};
   epilogueState = EpilogueState::Armed;
+  epilogueCovered = 0;
 }
 
 /** 0 when the epilogue armed last ran inside its product, else 1 (then it is disarmed: the caller runs it). */
 int32_t kiln_epilogue_pending() {
+  if (epilogueState == EpilogueState::Parts) {
+    const Epilogue& a = armedEpilogue;
+    if (epilogueCovered < a.elements) {
+      epilogueElements.fetch_add(a.elements - epilogueCovered, std::memory_order_relaxed);
+      a.fn(a.ctx, epilogueCovered, a.elements);
+    }
+    epilogueRuns += 1;
+    epilogueState = EpilogueState::Taken;
+  }
   const bool ran = epilogueState == EpilogueState::Taken;
   epilogueState = EpilogueState::None;
   return ran ? 0 : 1;

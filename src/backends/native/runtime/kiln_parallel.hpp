@@ -22,7 +22,7 @@ inline ParallelFor& parallel_entry() {
  * The runtime's kiln_arm_epilogue (null until bound): a kernel armed as the epilogue of the next
  * matrix product runs on the product's rows as they are finished (gemm.cpp, Epilogue).
  */
-using ArmEpilogue = void (*)(void* fn, void* ctx, const void* c, int64_t elements);
+using ArmEpilogue = void (*)(void* fn, void* ctx, const void* c, int64_t elements, int64_t rowLength);
 inline ArmEpilogue& arm_epilogue_entry() {
   static ArmEpilogue entry = nullptr;
   return entry;
