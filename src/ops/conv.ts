@@ -4,7 +4,7 @@
 import { isFloating, torchTypeName, type TypedArray } from "../core/dtype.js";
 import { ArgumentError, DTypeError, ShapeError } from "../core/errors.js";
 import { gatherContiguous, type Tensor } from "../core/tensor.js";
-import { gemm } from "./matmul-kernel.js";
+import { gemm, gemmProvider } from "./matmul-kernel.js";
 import { defineOp } from "./registry.js";
 
 export interface Conv2dAttrs {
@@ -152,6 +152,19 @@ function isPointwise(g: Geometry): boolean {
   return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt === 0 && g.pl === 0 && g.Ho === g.H && g.Wo === g.W;
 }
 
+/** Column matrices below this many elements are made in JavaScript (a native call costs a few µs). */
+const NATIVE_IM2COL_MIN = 4096;
+
+/** im2col through the gemm provider where it has one (the native runtime), else in JavaScript. */
+function columns(g: Geometry, xd: TypedArray, xOff: number, xs: readonly number[], c0: number, col: ColArray): void {
+  const p = gemmProvider();
+  if (p?.im2col && g.Cg * g.kh * g.kw * g.Ho * g.Wo >= NATIVE_IM2COL_MIN && (xd instanceof Float32Array || xd instanceof Float64Array)) {
+    const dims = Int32Array.of(g.Cg, g.kh, g.kw, g.Ho, g.Wo, g.H, g.W, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw);
+    if (p.im2col(dims, xd, xOff, xs[1]!, xs[2]!, xs[3]!, c0, col)) return;
+  }
+  im2col(g, xd, xOff, xs, c0, col);
+}
+
 /**
  * im2col of one image and group: col[(c·kh + i)·kw + j][oh·Wo + ow] =
  * x[n, c0 + c, oh·sh − pt + i·dh, ow·sw − pl + j·dw] (0 outside). x is read through its strides.
@@ -252,7 +265,7 @@ export const conv2d = defineOp<Conv2dAttrs>({
           const xOff = x!._offset + n * xs[0]! + gi * Cg * xs[1]!;
           gemm(Og, plane, K, wd, aOff, K, 1, xd, xOff, xs[1]!, 1, od, cOff, plane, 1, !!b);
         } else {
-          im2col(g, xd, x!._offset + n * xs[0]!, xs, gi * Cg, col!);
+          columns(g, xd, x!._offset + n * xs[0]!, xs, gi * Cg, col!);
           gemm(Og, plane, K, wd, aOff, K, 1, col!, 0, plane, 1, od, cOff, plane, 1, !!b);
         }
       }
@@ -357,7 +370,7 @@ export const conv2dWeightGrad = defineOp<Conv2dWeightGradAttrs>({
           const xOff = x!._offset + n * xs[0]! + gi * Cg * xs[1]!;
           gemm(Og, K, plane, gd, aOff, plane, 1, xd, xOff, 1, xs[1]!, od, cOff, K, 1, true);
         } else {
-          im2col(g, xd, x!._offset + n * xs[0]!, xs, gi * Cg, col!);
+          columns(g, xd, x!._offset + n * xs[0]!, xs, gi * Cg, col!);
           gemm(Og, K, plane, gd, aOff, plane, 1, col!, 0, 1, plane, od, cOff, K, 1, true);
         }
       }

@@ -77,6 +77,12 @@ export interface GemmProvider {
   dgemmPacked?: ProviderGemmPacked<Float64Array>;
   sgemmBatchedPacked?: ProviderGemmBatchedPacked<Float32Array>;
   dgemmBatchedPacked?: ProviderGemmBatchedPacked<Float64Array>;
+  /**
+   * A convolution's column matrix for one image and group (ops/conv.ts im2col): `dims` holds
+   * Cg, kh, kw, Ho, Wo, H, W, sh, sw, pt, pl, dh, dw; x is read at xOff through strides sC, sH,
+   * sW from channel c0 on. x and col have one float type. False: not run (the caller does it).
+   */
+  im2col?(dims: Int32Array, x: Float32Array | Float64Array, xOff: number, sC: number, sH: number, sW: number, c0: number, col: Float32Array | Float64Array): boolean;
 }
 
 let provider: GemmProvider | null = null;

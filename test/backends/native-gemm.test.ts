@@ -226,6 +226,9 @@ describe.skipIf(!native)("eager kernels with the native gemm provider", () => {
    * Runs `f` with the JavaScript kernels, then with the native provider installed (counting the
    * products it handles), and returns both results.
    */
+  /** Column matrices the native runtime made (convolutions). */
+  let im2cols = 0;
+
   function both(f: () => k.Tensor): [Float32Array | Float64Array, Float32Array | Float64Array] {
     setGemmProvider(null);
     const js = f().toArray() as Float32Array | Float64Array;
@@ -234,6 +237,7 @@ describe.skipIf(!native)("eager kernels with the native gemm provider", () => {
     expect(inner).toBe(nativeEagerProvider());
     let handled = 0;
     setGemmProvider({
+      im2col: (...args) => (inner.im2col!(...args) ? ++im2cols > 0 : false),
       sgemm: (...args) => (inner.sgemm(...args) ? ++handled > 0 : false),
       dgemm: (...args) => (inner.dgemm(...args) ? ++handled > 0 : false),
       sgemmBatched: (...args) => (inner.sgemmBatched!(...args) ? ++handled > 0 : false),
@@ -286,11 +290,19 @@ describe.skipIf(!native)("eager kernels with the native gemm provider", () => {
       () => k.conv2d(x, w3, bias, { padding: 1 }),
       () => k.conv2d(x, w1),
       () => k.conv2d(x, wg, null, { groups: 2, stride: 2 }),
+      // Padding wider than the kernel reach on one side, dilation, and a strided (transposed) input.
+      () => k.conv2d(x, w3, bias, { padding: [3, 1], dilation: 2 }),
+      () => k.conv2d(x.transpose(2, 3), w3, null, { padding: 2, stride: [1, 3] }),
     ];
+    const before = im2cols;
     for (const f of runs) {
       const [js, nat] = both(f);
       expectClose(js, nat, 5e-5);
     }
+    // The column matrices came from the native runtime (the 1×1 conv reads the input directly).
+    expect(im2cols - before).toBeGreaterThanOrEqual(4);
+    const [js64, nat64] = both(() => k.conv2d(x.double(), w3.double(), bias.double(), { padding: 1, stride: 2 }));
+    expectClose(js64, nat64, 1e-12);
     // Gradients go through conv2dInputGrad and conv2dWeightGrad, both gemm-based.
     const grads = (): k.Tensor => {
       const xi = x.detach().requiresGrad_();

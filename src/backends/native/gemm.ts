@@ -56,6 +56,9 @@ function bind(lib: NativeLibrary): NativeGemm {
   const epilogueElements = lib.func("double kiln_epilogue_elements()");
   const advise = lib.func("void kiln_advise_huge_pages(void* p, int64_t bytes)");
   const poolJobs = lib.func("double kiln_pool_jobs()");
+  const IM2COL_ARGS = "const int32_t* dims, const T* x, int64_t xOff, int64_t sC, int64_t sH, int64_t sW, int64_t c0, T* col";
+  const sIm2col = lib.func(`void kiln_sim2col(${IM2COL_ARGS.replace(/\bT\*/g, "float*")})`);
+  const dIm2col = lib.func(`void kiln_dim2col(${IM2COL_ARGS.replace(/\bT\*/g, "double*")})`);
   const call = (f: Raw) =>
     (M: number, N: number, K: number, a: unknown, aOff: number, aRs: number, aCs: number, b: unknown, bOff: number, bRs: number, bCs: number, c: unknown, cOff: number, ldc: number, alpha: number, accumulate: boolean): boolean => {
       f(M, N, K, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, alpha, accumulate ? 1 : 0);
@@ -80,6 +83,12 @@ function bind(lib: NativeLibrary): NativeGemm {
     sgemmBatched: callBatched(sb),
     dgemmBatched: callBatched(db),
     packedLength: (isDouble, K, N) => Number(packedLength(isDouble ? 1 : 0, K, N)),
+    im2col: (dims, x, xOff, sC, sH, sW, c0, col) => {
+      if (x instanceof Float32Array && col instanceof Float32Array) sIm2col(dims, x, xOff, sC, sH, sW, c0, col);
+      else if (x instanceof Float64Array && col instanceof Float64Array) dIm2col(dims, x, xOff, sC, sH, sW, c0, col);
+      else return false;
+      return true;
+    },
     sgemmPacked: callPacked(sp),
     dgemmPacked: callPacked(dp),
     sgemmBatchedPacked: callBatchedPacked(sbp),

@@ -53,6 +53,10 @@ const lazyProvider: GemmProvider = {
     const g = ready ?? resolve();
     return g === null ? PACKED_NOT_RUN : g.dgemmBatchedPacked(batch, M, N, K, a, aOffs, aRs, aCs, b, bOff, bRs, bCs, packed, isReady, c, cOffs, ldc, alpha, accumulate);
   },
+  im2col(dims, x, xOff, sC, sH, sW, c0, col) {
+    const g = ready ?? resolve();
+    return g !== null && g.im2col(dims, x, xOff, sC, sH, sW, c0, col);
+  },
 };
 
 /**

@@ -1295,6 +1295,46 @@ const Epilogue* epilogueFor(const void* c, const double* cOffs, int64_t batch, i
   return takeEpilogue(c, int64_t(cOffs[0]), batch * M * N, slot);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Convolution lowering
+
+/**
+ * A convolution's column matrix for one image and group, as ops/conv.ts im2col makes it:
+ * col[((c·kh + i)·kw + j)·Ho·Wo + oh·Wo + ow] = x[xOff + (c0 + c)·sC + ih·sH + iw·sW] with
+ * ih = oh·sh − pt + i·dh and iw = ow·sw − pl + j·dw, 0 outside the image. d holds Cg, kh, kw, Ho,
+ * Wo, H, W, sh, sw, pt, pl, dh, dw. A row of output positions runs as a zero run, a copy (unit
+ * strides) or a strided gather, then a zero run.
+ */
+template <typename T>
+void im2col(const int32_t* d, const T* x, int64_t xOff, int64_t sC, int64_t sH, int64_t sW, int64_t c0, T* col) {
+  const int64_t Cg = d[0], kh = d[1], kw = d[2], Ho = d[3], Wo = d[4], H = d[5], W = d[6];
+  const int64_t sh = d[7], sw = d[8], pt = d[9], pl = d[10], dh = d[11], dw = d[12];
+  T* out = col;
+  for (int64_t c = 0; c < Cg; ++c) {
+    const T* xc = x + xOff + (c0 + c) * sC;
+    for (int64_t i = 0; i < kh; ++i) {
+      for (int64_t j = 0; j < kw; ++j) {
+        const int64_t iw0 = j * dw - pl;
+        // Output columns whose input column lies inside the image: [lo, hi).
+        const int64_t lo = iw0 >= 0 ? 0 : std::min(Wo, (-iw0 + sw - 1) / sw);
+        const int64_t hi = std::max(lo, std::min(Wo, W - iw0 <= 0 ? int64_t(0) : (W - iw0 + sw - 1) / sw));
+        for (int64_t oh = 0; oh < Ho; ++oh, out += Wo) {
+          const int64_t ih = oh * sh - pt + i * dh;
+          if (ih < 0 || ih >= H) {
+            std::fill(out, out + Wo, T(0));
+            continue;
+          }
+          const T* row = xc + ih * sH;
+          std::fill(out, out + lo, T(0));
+          if (sw == 1 && sW == 1) std::memcpy(out + lo, row + iw0 + lo, size_t(hi - lo) * sizeof(T));
+          else for (int64_t ow = lo; ow < hi; ++ow) out[ow] = row[(iw0 + ow * sw) * sW];
+          std::fill(out + hi, out + Wo, T(0));
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -1366,6 +1406,13 @@ int32_t kiln_dgemm_batched_packed(int64_t batch, int64_t M, int64_t N, int64_t K
                                   double alpha, int32_t accumulate) {
   Epilogue e;
   return gemmBatchedPacked<double>(batch, M, N, K, a, aOffs, aRs, aCs, b, bOff, bRs, bCs, packed, len, ready, c, cOffs, ldc, alpha, accumulate, epilogueFor(c, cOffs, batch, ldc, M, N, e));
+}
+
+void kiln_sim2col(const int32_t* dims, const float* x, int64_t xOff, int64_t sC, int64_t sH, int64_t sW, int64_t c0, float* col) {
+  im2col<float>(dims, x, xOff, sC, sH, sW, c0, col);
+}
+void kiln_dim2col(const int32_t* dims, const double* x, int64_t xOff, int64_t sC, int64_t sH, int64_t sW, int64_t c0, double* col) {
+  im2col<double>(dims, x, xOff, sC, sH, sW, c0, col);
 }
 
 /** Threads of later products and generated kernels in this process (n ≤ 0: the default, OMP_NUM_THREADS or the cores). */
