@@ -197,3 +197,27 @@ for (const compiled of [false, true]) {
     },
   });
 }
+
+// 5. Two 3×3 conv + bias + ReLU layers, batch 8, 64 channels, 32×32, pooled: column matrices
+// (im2col) and products, the first ReLU fused into its convolution's products.
+const convFlops = 2 * (2 * 8 * 64 * 32 * 32 * 64 * 9);
+for (const mode of ["eager", "compiled", "compiled, 1 thread", "compiled, no epilogues"] as const) {
+  register({
+    name: `conv block forward, ${mode}`,
+    size: "8x64x32x32, 2 x (64 3x3 + ReLU)",
+    flops: convFlops,
+    baseline: mode === "eager" ? undefined : "conv block forward, eager",
+    setup: () => {
+      k.manualSeed(0);
+      const c1 = new k.nn.Conv2d(64, 64, 3, { padding: 1 });
+      const c2 = new k.nn.Conv2d(64, 64, 3, { padding: 1 });
+      const x = k.randn([8, 64, 32, 32]);
+      const fwd = (t: Tensor) => k.noGrad(() => c2.forward(c1.forward(t).relu()).relu().mean([2, 3]));
+      const prev = mode === "compiled, no epilogues" ? setEpilogueFusion(false) : null;
+      const f = mode === "eager" ? fwd : compile(fwd);
+      f(x);
+      if (prev !== null) setEpilogueFusion(prev);
+      return mode === "compiled, 1 thread" ? oneThread(() => f(x)) : () => f(x);
+    },
+  });
+}
