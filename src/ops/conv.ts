@@ -157,12 +157,33 @@ const NATIVE_IM2COL_MIN = 4096;
 
 /** im2col through the gemm provider where it has one (the native runtime), else in JavaScript. */
 function columns(g: Geometry, xd: TypedArray, xOff: number, xs: readonly number[], c0: number, col: ColArray): void {
-  const p = gemmProvider();
-  if (p?.im2col && g.Cg * g.kh * g.kw * g.Ho * g.Wo >= NATIVE_IM2COL_MIN && (xd instanceof Float32Array || xd instanceof Float64Array)) {
-    const dims = Int32Array.of(g.Cg, g.kh, g.kw, g.Ho, g.Wo, g.H, g.W, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw);
-    if (p.im2col(dims, xd, xOff, xs[1]!, xs[2]!, xs[3]!, c0, col)) return;
-  }
+  if (g.Cg * g.kh * g.kw * g.Ho * g.Wo >= NATIVE_IM2COL_MIN && nativeColumns(g, xd, xOff, xs, c0, col)) return;
   im2col(g, xd, xOff, xs, c0, col);
+}
+
+function nativeColumns(g: Geometry, xd: TypedArray, xOff: number, xs: readonly number[], c0: number, col: ColArray): boolean {
+  const p = gemmProvider();
+  if (!p?.im2col || !(xd instanceof Float32Array || xd instanceof Float64Array)) return false;
+  const dims = Int32Array.of(g.Cg, g.kh, g.kw, g.Ho, g.Wo, g.H, g.W, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw);
+  return p.im2col(dims, xd, xOff, xs[1]!, xs[2]!, xs[3]!, c0, col);
+}
+
+/**
+ * The column matrix of image n and group gi of a convolution of x (float) with weights of
+ * `weightSize`, made by the gemm provider (`native`) or in JavaScript, into a fresh NaN-filled
+ * buffer: for tests of the two against each other (the kernels reuse one scratch buffer, whose
+ * stale rows would hide a row one of them skipped). Null if the provider has no im2col.
+ */
+export function columnMatrixForTests(x: Tensor, weightSize: readonly number[], attrs: Conv2dAttrs, n: number, gi: number, native: boolean): ColArray | null {
+  const g = geometry(x.shape, weightSize, attrs);
+  const length = g.Cg * g.kh * g.kw * g.Ho * g.Wo;
+  const xd = x._data();
+  const col = xd instanceof Float64Array ? new Float64Array(length) : new Float32Array(length);
+  col.fill(NaN);
+  const xOff = x._offset + n * x._strides[0]!;
+  if (!native) im2col(g, xd, xOff, x._strides, gi * g.Cg, col);
+  else if (!nativeColumns(g, xd, xOff, x._strides, gi * g.Cg, col)) return null;
+  return col;
 }
 
 /**

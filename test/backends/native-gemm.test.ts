@@ -5,6 +5,7 @@
 // the packed-B cache (weights kept packed between products; src/ops/matmul-kernel.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as k from "../../src/index.js";
+import { columnMatrixForTests } from "../../src/ops/conv.js";
 import { nativeAvailable } from "../../src/backends/native/build.js";
 import { getNumThreads, loadNativeGemm, setNumThreads, type NativeGemm } from "../../src/backends/native/gemm.js";
 import { installNativeEagerKernels, nativeEagerProvider, uninstallNativeEagerKernels } from "../../src/backends/native/install-eager.js";
@@ -286,6 +287,8 @@ describe.skipIf(!native)("eager kernels with the native gemm provider", () => {
     const w1 = k.randn([12, 8, 1, 1]);
     const wg = k.randn([8, 4, 3, 3]);
     const bias = k.randn([16]);
+    const xl = k.randn([1, 16, 24, 24]);
+    const wl = k.randn([8, 16, 3, 3]);
     const runs: (() => k.Tensor)[] = [
       () => k.conv2d(x, w3, bias, { padding: 1 }),
       () => k.conv2d(x, w1),
@@ -293,6 +296,8 @@ describe.skipIf(!native)("eager kernels with the native gemm provider", () => {
       // Padding wider than the kernel reach on one side, dilation, and a strided (transposed) input.
       () => k.conv2d(x, w3, bias, { padding: [3, 1], dilation: 2 }),
       () => k.conv2d(x.transpose(2, 3), w3, null, { padding: 2, stride: [1, 3] }),
+      // Column matrices large enough to be split over threads (row ranges of 144 × 576).
+      () => k.conv2d(xl, wl, null, { padding: 1 }),
     ];
     const before = im2cols;
     for (const f of runs) {
@@ -300,7 +305,7 @@ describe.skipIf(!native)("eager kernels with the native gemm provider", () => {
       expectClose(js, nat, 5e-5);
     }
     // The column matrices came from the native runtime (the 1×1 conv reads the input directly).
-    expect(im2cols - before).toBeGreaterThanOrEqual(4);
+    expect(im2cols - before).toBeGreaterThanOrEqual(5);
     const [js64, nat64] = both(() => k.conv2d(x.double(), w3.double(), bias.double(), { padding: 1, stride: 2 }));
     expectClose(js64, nat64, 1e-12);
     // Gradients go through conv2dInputGrad and conv2dWeightGrad, both gemm-based.
@@ -312,6 +317,31 @@ describe.skipIf(!native)("eager kernels with the native gemm provider", () => {
     };
     const [js, nat] = both(grads);
     expectClose(js, nat, 2e-4);
+  });
+
+  it("makes convolutions' column matrices natively exactly as in JavaScript (every element written)", () => {
+    k.manualSeed(7);
+    expect(installNativeEagerKernels()).toBe(true);
+    const attrs = (s: [number, number], p: [number, number, number, number], d: [number, number], groups: number) => ({ stride: s, padding: p, dilation: d, groups });
+    const cases = [
+      { x: k.randn([2, 8, 20, 20]), w: [16, 8, 3, 3], a: attrs([1, 1], [1, 1, 1, 1], [1, 1], 1) },
+      { x: k.randn([2, 8, 20, 20]), w: [8, 4, 3, 3], a: attrs([2, 2], [0, 0, 0, 0], [1, 1], 2) },
+      { x: k.randn([1, 6, 17, 13]), w: [4, 6, 3, 5], a: attrs([1, 3], [3, 0, 1, 4], [2, 1], 1) },
+      { x: k.randn([1, 6, 13, 17]).transpose(2, 3), w: [4, 6, 3, 3], a: attrs([1, 1], [2, 2, 2, 2], [1, 1], 1) },
+      // Large enough to be split over threads (144 rows of 576).
+      { x: k.randn([1, 16, 24, 24]), w: [8, 16, 3, 3], a: attrs([1, 1], [1, 1, 1, 1], [1, 1], 1) },
+      { x: k.randn([1, 16, 24, 24], { dtype: "float64" }), w: [8, 16, 3, 3], a: attrs([1, 1], [1, 1, 1, 1], [1, 1], 1) },
+    ];
+    for (const { x, w, a } of cases) {
+      for (let n = 0; n < x.shape[0]!; n++) {
+        for (let gi = 0; gi < a.groups; gi++) {
+          const js = columnMatrixForTests(x, w, a, n, gi, false)!;
+          const nat = columnMatrixForTests(x, w, a, n, gi, true);
+          expect(nat).not.toBe(null);
+          expect(Array.from(nat!)).toEqual(Array.from(js));
+        }
+      }
+    }
   });
 
   it("keeps float32 conv results identical to float64 im2col within float32 tolerance", () => {

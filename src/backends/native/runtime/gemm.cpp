@@ -1303,35 +1303,57 @@ const Epilogue* epilogueFor(const void* c, const double* cOffs, int64_t batch, i
  * col[((c·kh + i)·kw + j)·Ho·Wo + oh·Wo + ow] = x[xOff + (c0 + c)·sC + ih·sH + iw·sW] with
  * ih = oh·sh − pt + i·dh and iw = ow·sw − pl + j·dw, 0 outside the image. d holds Cg, kh, kw, Ho,
  * Wo, H, W, sh, sw, pt, pl, dh, dw. A row of output positions runs as a zero run, a copy (unit
- * strides) or a strided gather, then a zero run.
+ * strides) or a strided gather, then a zero run. im2colRows makes rows [r0, r1) of the matrix;
+ * im2col splits them over the pool's threads when there are 2^16 elements or more.
  */
 template <typename T>
-void im2col(const int32_t* d, const T* x, int64_t xOff, int64_t sC, int64_t sH, int64_t sW, int64_t c0, T* col) {
-  const int64_t Cg = d[0], kh = d[1], kw = d[2], Ho = d[3], Wo = d[4], H = d[5], W = d[6];
+void im2colRows(const int32_t* d, const T* x, int64_t xOff, int64_t sC, int64_t sH, int64_t sW, int64_t c0, T* col, int64_t r0, int64_t r1) {
+  const int64_t kh = d[1], kw = d[2], Ho = d[3], Wo = d[4], H = d[5], W = d[6];
   const int64_t sh = d[7], sw = d[8], pt = d[9], pl = d[10], dh = d[11], dw = d[12];
-  T* out = col;
-  for (int64_t c = 0; c < Cg; ++c) {
+  T* out = col + r0 * Ho * Wo;
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t c = r / (kh * kw), i = r / kw % kh, j = r % kw;
     const T* xc = x + xOff + (c0 + c) * sC;
-    for (int64_t i = 0; i < kh; ++i) {
-      for (int64_t j = 0; j < kw; ++j) {
-        const int64_t iw0 = j * dw - pl;
-        // Output columns whose input column lies inside the image: [lo, hi).
-        const int64_t lo = iw0 >= 0 ? 0 : std::min(Wo, (-iw0 + sw - 1) / sw);
-        const int64_t hi = std::max(lo, std::min(Wo, W - iw0 <= 0 ? int64_t(0) : (W - iw0 + sw - 1) / sw));
-        for (int64_t oh = 0; oh < Ho; ++oh, out += Wo) {
-          const int64_t ih = oh * sh - pt + i * dh;
-          if (ih < 0 || ih >= H) {
-            std::fill(out, out + Wo, T(0));
-            continue;
-          }
-          const T* row = xc + ih * sH;
-          std::fill(out, out + lo, T(0));
-          if (sw == 1 && sW == 1) std::memcpy(out + lo, row + iw0 + lo, size_t(hi - lo) * sizeof(T));
-          else for (int64_t ow = lo; ow < hi; ++ow) out[ow] = row[(iw0 + ow * sw) * sW];
-          std::fill(out + hi, out + Wo, T(0));
-        }
+    const int64_t iw0 = j * dw - pl;
+    // Output columns whose input column lies inside the image: [lo, hi).
+    const int64_t lo = iw0 >= 0 ? 0 : std::min(Wo, (-iw0 + sw - 1) / sw);
+    const int64_t hi = std::max(lo, std::min(Wo, W - iw0 <= 0 ? int64_t(0) : (W - iw0 + sw - 1) / sw));
+    for (int64_t oh = 0; oh < Ho; ++oh, out += Wo) {
+      const int64_t ih = oh * sh - pt + i * dh;
+      if (ih < 0 || ih >= H) {
+        std::fill(out, out + Wo, T(0));
+        continue;
       }
+      const T* row = xc + ih * sH;
+      std::fill(out, out + lo, T(0));
+      if (sw == 1 && sW == 1) std::memcpy(out + lo, row + iw0 + lo, size_t(hi - lo) * sizeof(T));
+      else for (int64_t ow = lo; ow < hi; ++ow) out[ow] = row[(iw0 + ow * sw) * sW];
+      std::fill(out + hi, out + Wo, T(0));
     }
+  }
+}
+
+template <typename T> struct Im2colJob {
+  const int32_t* d;
+  const T* x;
+  int64_t xOff, sC, sH, sW, c0;
+  T* col;
+  int64_t rows, chunks;
+  static void run(void* ctx, int64_t item, int, int) {
+    const Im2colJob& j = *static_cast<const Im2colJob*>(ctx);
+    im2colRows(j.d, j.x, j.xOff, j.sC, j.sH, j.sW, j.c0, j.col, item * j.rows / j.chunks, (item + 1) * j.rows / j.chunks);
+  }
+};
+
+template <typename T>
+void im2col(const int32_t* d, const T* x, int64_t xOff, int64_t sC, int64_t sH, int64_t sW, int64_t c0, T* col) {
+  const int64_t rows = int64_t(d[0]) * d[1] * d[2], plane = int64_t(d[3]) * d[4];
+  const int threads = maxThreads();
+  if (threads > 1 && !inPool && rows >= 2 && rows * plane >= (int64_t(1) << 16)) {
+    Im2colJob<T> j{d, x, xOff, sC, sH, sW, c0, col, rows, std::min<int64_t>(rows, 4 * threads)};
+    pool().run(threads, j.chunks, &Im2colJob<T>::run, &j);
+  } else {
+    im2colRows(d, x, xOff, sC, sH, sW, c0, col, 0, rows);
   }
 }
 
