@@ -118,6 +118,8 @@ interface Geometry {
   dh: number;
   dw: number;
   groups: number;
+  /** Cg, kh, kw, Ho, Wo, H, W, sh, sw, pt, pl, dh, dw: the provider's im2col arguments, made once per op call. */
+  im2colDims?: Int32Array;
 }
 
 function geometry(inputSize: readonly number[], weightSize: readonly number[], attrs: Conv2dAttrs): Geometry {
@@ -164,8 +166,8 @@ function columns(g: Geometry, xd: TypedArray, xOff: number, xs: readonly number[
 function nativeColumns(g: Geometry, xd: TypedArray, xOff: number, xs: readonly number[], c0: number, col: ColArray): boolean {
   const p = gemmProvider();
   if (!p?.im2col || !(xd instanceof Float32Array || xd instanceof Float64Array)) return false;
-  const dims = Int32Array.of(g.Cg, g.kh, g.kw, g.Ho, g.Wo, g.H, g.W, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw);
-  return p.im2col(dims, xd, xOff, xs[1]!, xs[2]!, xs[3]!, c0, col);
+  g.im2colDims ??= Int32Array.of(g.Cg, g.kh, g.kw, g.Ho, g.Wo, g.H, g.W, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw);
+  return p.im2col(g.im2colDims, xd, xOff, xs[1]!, xs[2]!, xs[3]!, c0, col);
 }
 
 /**

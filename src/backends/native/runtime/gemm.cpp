@@ -873,12 +873,13 @@ template <typename T> struct ParallelBlock {
     const int64_t span = std::min(w.groups, g0 + w.groupsPerChunk) - g0;
     const int64_t first = int64_t(slot) * span / team;
     const T* bBlock = p.b + w.jc * p.bCs;
+    T* cb = p.c + ic * p.ldc + w.jc;
+    const bool inPlace = readsAInPlace(p, std::min(w.panels, span * GROUP));
     for (int64_t pc = 0; pc < p.K; pc += w.KC) {
       const int64_t kc = std::min(w.KC, p.K - pc);
       const bool add = p.accumulate || pc > 0;
       T* pbk = p.packed ? packedPanels(p, pc, w.jc, kc) : w.pb + pc * w.ncPad;
       const T* ab = p.a + ic * p.aRs + pc * p.aCs;
-      const bool inPlace = readsAInPlace(p, std::min(w.panels, span * GROUP));
       if (!inPlace) packA(mc, kc, ab, p.aRs, p.aCs, pa);
       for (int64_t s = 0; s < span; ++s) {
         const int64_t g = g0 + (first + s) % span;
@@ -886,7 +887,6 @@ template <typename T> struct ParallelBlock {
         const int64_t q1 = std::min(w.panels, q0 + GROUP);
         if (!p.packedReady) packOnce(w.state[(pc / w.KC) * w.groupsMax + g], [&] { packB(kc, w.nc, q0, q1, bBlock + pc * p.bRs, p.bRs, p.bCs, pbk); });
         const int64_t j1 = std::min(w.nc, q1 * NR);
-        T* cb = p.c + ic * p.ldc + w.jc;
         if (inPlace) macroKernel(mc, w.nc, kc, q0 * NR, j1, RowsBlock<T>{ab, p.aRs}, pbk, cb, p.ldc, p.alpha, add);
         else macroKernel(mc, w.nc, kc, q0 * NR, j1, PackedBlock<T>{pa, kc}, pbk, cb, p.ldc, p.alpha, add);
       }
